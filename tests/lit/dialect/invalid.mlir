@@ -1,0 +1,362 @@
+// RUN: ndr-opt %s -split-input-file -verify-diagnostics
+
+// Every verifier rule of the ndr dialect, one case per message.
+
+func.func @dropout_p_above_one(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'ndr.dropout' op p must be in [0, 1], got 1.5}}
+  %0 = ndr.dropout %x, p = 1.5, stream = 0 : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @dropout_p_negative(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'ndr.dropout' op p must be in [0, 1], got -0.1}}
+  %0 = ndr.dropout %x, p = -0.1, stream = 0 : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @drop_connect_p_nan(%w: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  // expected-error @+1 {{'ndr.drop_connect' op p must be in [0, 1], got nan}}
+  %0 = ndr.drop_connect %w, p = 0x7FC00000, stream = 0 : tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @dropout_dynamic_shape(%x: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{'ndr.dropout' op operand #0 must be statically shaped tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %0 = ndr.dropout %x, p = 0.5, stream = 0 : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+func.func @relu_integer(%x: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{'ndr.relu' op operand #0 must be statically shaped tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %0 = ndr.relu %x : tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+func.func @gelu_unknown_approximation(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'approximate' [none, tanh]}}
+  %0 = ndr.gelu %x approximate = erf : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @add_not_broadcastable(%a: tensor<8x768xf32>, %b: tensor<512xf32>) -> tensor<8x768xf32> {
+  // expected-error @+1 {{'ndr.add' op shapes [8, 768] and [512] do not broadcast}}
+  %0 = ndr.add %a, %b : tensor<8x768xf32>, tensor<512xf32>
+  return %0 : tensor<8x768xf32>
+}
+
+// -----
+
+func.func @add_element_types(%a: tensor<8xf32>, %b: tensor<8xf16>) -> tensor<8xf32> {
+  // expected-error @+1 {{'ndr.add' op operands have different element types 'f32' and 'f16'}}
+  %0 = ndr.add %a, %b : tensor<8xf32>, tensor<8xf16>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @mul_not_broadcastable(%a: tensor<2x3xf32>, %b: tensor<3x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'ndr.mul' op shapes [2, 3] and [3, 3] do not broadcast}}
+  %0 = ndr.mul %a, %b : tensor<2x3xf32>, tensor<3x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @add_wrong_result_type(%a: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+2 {{'ndr.add' op inferred type(s) 'tensor<8x4xf32>' are incompatible with return type(s) of operation 'tensor<4xf32>'}}
+  // expected-error @+1 {{'ndr.add' op failed to infer returned types}}
+  %0 = "ndr.add"(%a, %b) : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @linear_weight_rank(%x: tensor<8x4xf32>, %w: tensor<4xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{'ndr.linear' op weight must be 2-D [out, in], got [4]}}
+  %0 = ndr.linear %x, %w : tensor<8x4xf32>, tensor<4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @linear_shapes_do_not_chain(%x: tensor<8x768xf32>, %w: tensor<3072x512xf32>) -> tensor<8x3072xf32> {
+  // expected-error @+1 {{'ndr.linear' op input has 768 features but weight [3072, 512] takes 512}}
+  %0 = ndr.linear %x, %w : tensor<8x768xf32>, tensor<3072x512xf32>
+  return %0 : tensor<8x3072xf32>
+}
+
+// -----
+
+func.func @linear_weight_element_type(%x: tensor<8x4xf32>, %w: tensor<2x4xbf16>) -> tensor<8x2xf32> {
+  // expected-error @+1 {{'ndr.linear' op weight has element type 'bf16' but input has 'f32'}}
+  %0 = ndr.linear %x, %w : tensor<8x4xf32>, tensor<2x4xbf16>
+  return %0 : tensor<8x2xf32>
+}
+
+// -----
+
+func.func @linear_bias_shape(%x: tensor<8x4xf32>, %w: tensor<2x4xf32>, %b: tensor<4xf32>) -> tensor<8x2xf32> {
+  // expected-error @+1 {{'ndr.linear' op bias shape [4] must be [2] (the weight's out features)}}
+  %0 = ndr.linear %x, %w, %b : tensor<8x4xf32>, tensor<2x4xf32>, tensor<4xf32>
+  return %0 : tensor<8x2xf32>
+}
+
+// -----
+
+func.func @linear_bias_element_type(%x: tensor<8x4xf16>, %w: tensor<2x4xf16>, %b: tensor<2xf32>) -> tensor<8x2xf16> {
+  // expected-error @+1 {{'ndr.linear' op bias has element type 'f32' but input has 'f16'}}
+  %0 = ndr.linear %x, %w, %b : tensor<8x4xf16>, tensor<2x4xf16>, tensor<2xf32>
+  return %0 : tensor<8x2xf16>
+}
+
+// -----
+
+func.func @linear_scalar_input(%x: tensor<f32>, %w: tensor<2x4xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'ndr.linear' op input must have rank >= 1}}
+  %0 = ndr.linear %x, %w : tensor<f32>, tensor<2x4xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @layer_norm_eps_zero(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.layer_norm' op eps must be positive, got 0}}
+  %0 = ndr.layer_norm %x eps = 0.0 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @layer_norm_gamma_shape(%x: tensor<2x8xf32>, %g: tensor<4xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.layer_norm' op gamma shape [4] must equal the normalized dimensions [8] of the input}}
+  %0 = ndr.layer_norm %x gamma(%g : tensor<4xf32>) : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @layer_norm_beta_not_trailing(%x: tensor<2x8xf32>, %b: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.layer_norm' op beta shape [2, 8] must equal the normalized dimensions [8] of the input}}
+  %0 = ndr.layer_norm %x beta(%b : tensor<2x8xf32>) : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @layer_norm_normalized_rank(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.layer_norm' op normalized_rank must be in [1, 2] (the input's rank), got 3}}
+  %0 = ndr.layer_norm %x normalized_rank = 3 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @layer_norm_element_types(%x: tensor<2x8xf32>, %g: tensor<8xf16>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.layer_norm' op gamma has element type 'f16' but input has 'f32'}}
+  %0 = ndr.layer_norm %x gamma(%g : tensor<8xf16>) : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @layer_norm_result_type(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'ndr.layer_norm' op failed to verify that all of {input, result} have same type}}
+  %0 = "ndr.layer_norm"(%x) {operandSegmentSizes = array<i32: 1, 0, 0>} : (tensor<2x8xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @rms_norm_eps_negative(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.rms_norm' op eps must be positive, got -1e-06}}
+  %0 = ndr.rms_norm %x eps = -1.0e-6 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_gamma_shape(%x: tensor<2x3x8xf32>, %g: tensor<3xf32>) -> tensor<2x3x8xf32> {
+  // expected-error @+1 {{'ndr.rms_norm' op gamma shape [3] must equal the normalized dimensions [3, 8] of the input}}
+  %0 = ndr.rms_norm %x gamma(%g : tensor<3xf32>) normalized_rank = 2 : tensor<2x3x8xf32>
+  return %0 : tensor<2x3x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_normalized_rank_zero(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.rms_norm' op normalized_rank must be in [1, 2] (the input's rank), got 0}}
+  %0 = ndr.rms_norm %x normalized_rank = 0 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_element_types(%x: tensor<2x8xbf16>, %g: tensor<8xf32>) -> tensor<2x8xbf16> {
+  // expected-error @+1 {{'ndr.rms_norm' op gamma has element type 'f32' but input has 'bf16'}}
+  %0 = ndr.rms_norm %x gamma(%g : tensor<8xf32>) : tensor<2x8xbf16>
+  return %0 : tensor<2x8xbf16>
+}
+
+// -----
+
+func.func @batch_norm_rank_one(%x: tensor<8xf32>, %m: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'ndr.batch_norm' op input must have rank >= 2 (batch and channels), got [8]}}
+  %0 = ndr.batch_norm %x stats(%m, %m : tensor<8xf32>) : tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @batch_norm_axis(%x: tensor<4x8xf32>, %m: tensor<8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.batch_norm' op axis must be in [-2, 2), got 2}}
+  %0 = ndr.batch_norm %x stats(%m, %m : tensor<8xf32>) axis = 2 : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_eps(%x: tensor<4x8xf32>, %m: tensor<8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.batch_norm' op eps must be positive, got -1}}
+  %0 = ndr.batch_norm %x stats(%m, %m : tensor<8xf32>) eps = -1.0 : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_momentum(%x: tensor<4x8xf32>, %m: tensor<8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.batch_norm' op momentum must be in [0, 1], got 1.5}}
+  %0 = ndr.batch_norm %x stats(%m, %m : tensor<8xf32>) momentum = 1.5 : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_stats_shape(%x: tensor<4x8xf32>, %m: tensor<4xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.batch_norm' op running_mean shape [4] must be [8] (the input's channels along axis 1)}}
+  %0 = ndr.batch_norm %x stats(%m, %m : tensor<4xf32>) : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_channels_last(%x: tensor<4x3x8xf32>, %m: tensor<8xf32>, %g: tensor<3xf32>) -> tensor<4x3x8xf32> {
+  // expected-error @+1 {{'ndr.batch_norm' op gamma shape [3] must be [8] (the input's channels along axis -1)}}
+  %0 = ndr.batch_norm %x stats(%m, %m : tensor<8xf32>) gamma(%g : tensor<3xf32>) axis = -1 : tensor<4x3x8xf32>
+  return %0 : tensor<4x3x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_beta_shape(%x: tensor<4x8xf32>, %m: tensor<8xf32>, %b: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.batch_norm' op beta shape [4, 8] must be [8] (the input's channels along axis 1)}}
+  %0 = ndr.batch_norm %x stats(%m, %m : tensor<8xf32>) beta(%b : tensor<4x8xf32>) : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_stats_types(%x: tensor<4x8xf32>, %m: tensor<8xf32>, %v: tensor<4xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.batch_norm' op failed to verify that all of {running_mean, running_var} have same type}}
+  %0 = "ndr.batch_norm"(%x, %m, %v) {operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>} : (tensor<4x8xf32>, tensor<8xf32>, tensor<4xf32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_element_types(%x: tensor<4x8xf16>, %m: tensor<8xf32>) -> tensor<4x8xf16> {
+  // expected-error @+1 {{'ndr.batch_norm' op running_mean has element type 'f32' but input has 'f16'}}
+  %0 = ndr.batch_norm %x stats(%m, %m : tensor<8xf32>) : tensor<4x8xf16>
+  return %0 : tensor<4x8xf16>
+}
+
+// -----
+
+func.func @fused_rms_with_beta(%x: tensor<2x8xf32>, %b: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op rms norm takes no beta}}
+  %0 = ndr.fused_add_norm rms %x beta(%b : tensor<8xf32>) eps = 1.0e-6 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_p_without_stream(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op p and stream must be given together}}
+  %0 = "ndr.fused_add_norm"(%x) <{kind = 0 : i32, eps = 1.0e-5 : f32, p = 0.5 : f32, operandSegmentSizes = array<i32: 1, 0, 0, 0, 0>}> : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_p_range(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op p must be in [0, 1], got 2}}
+  %0 = ndr.fused_add_norm layer %x dropout(p = 2.0, stream = 0) eps = 1.0e-5 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_eps(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op eps must be positive, got 0}}
+  %0 = ndr.fused_add_norm layer %x eps = 0.0 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_bias_not_trailing(%x: tensor<2x8xf32>, %b: tensor<2xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op bias shape [2] must equal trailing dimensions of the input [2, 8]}}
+  %0 = ndr.fused_add_norm layer %x bias(%b : tensor<2xf32>) eps = 1.0e-5 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_residual_broadcast(%x: tensor<2x8xf32>, %r: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op residual type 'tensor<8xf32>' must equal the input type 'tensor<2x8xf32>'}}
+  %0 = ndr.fused_add_norm layer %x residual(%r : tensor<8xf32>) eps = 1.0e-5 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_sum_type(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op sum type 'tensor<8xf32>' must equal the input type 'tensor<2x8xf32>'}}
+  %0, %1 = ndr.fused_add_norm layer %x eps = 1.0e-5 : tensor<2x8xf32>, tensor<8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_gamma_shape(%x: tensor<2x8xf32>, %g: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op gamma shape [2, 8] must equal the normalized dimensions [8] of the input}}
+  %0 = ndr.fused_add_norm layer %x gamma(%g : tensor<2x8xf32>) eps = 1.0e-5 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_normalized_rank(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op normalized_rank must be in [1, 2] (the input's rank), got 5}}
+  %0 = ndr.fused_add_norm rms %x eps = 1.0e-5 normalized_rank = 5 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_element_types(%x: tensor<2x8xf32>, %r: tensor<2x8xf16>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op residual has element type 'f16' but input has 'f32'}}
+  %0 = ndr.fused_add_norm layer %x residual(%r : tensor<2x8xf16>) eps = 1.0e-5 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
