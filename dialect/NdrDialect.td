@@ -13,6 +13,10 @@ include "mlir/IR/OpBase.td"
 def Ndr_Dialect : Dialect {
   let name = "ndr";
   let cppNamespace = "::mlir::ndr";
+  // Model attributes on functions, their arguments and results (ModelAttrs.h).
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let summary = "Normalization, dropout and residual connections of neural networks";
   let description = [{
     The `ndr` dialect models the sublayers that every neural network repeats:
