@@ -258,22 +258,26 @@ LogicalResult FusedAddNormOp::verify() {
                                         {"gamma", getGamma()},
                                         {"beta", getBeta()}})))
     return failure();
-  if (Value bias = getBias()) {
-    ArrayRef<int64_t> shape = cast<RankedTensorType>(bias.getType()).getShape();
-    if (!isTrailingSuffix(input.getShape(), shape))
-      return emitOpError("bias shape ")
-             << formatShape(shape)
-             << " must equal trailing dimensions of the input "
-             << formatShape(input.getShape());
-  }
   if (Value residual = getResidual(); residual && residual.getType() != input)
     return emitOpError("residual type ")
            << residual.getType() << " must equal the input type " << input;
   if (Value sum = getSum(); sum && sum.getType() != input)
     return emitOpError("sum type ")
            << sum.getType() << " must equal the input type " << input;
-  return verifyRowParams(*this, input, getNormalizedRank(),
-                         {{"gamma", getGamma()}, {"beta", getBeta()}});
+  if (failed(verifyRowParams(*this, input, getNormalizedRank(),
+                             {{"gamma", getGamma()}, {"beta", getBeta()}})))
+    return failure();
+  // The bias lies within one row, so a row kernel reads it like gamma.
+  if (Value bias = getBias()) {
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(bias.getType()).getShape();
+    ArrayRef<int64_t> row = input.getShape().take_back(getNormalizedRank());
+    if (!isTrailingSuffix(row, shape))
+      return emitOpError("bias shape ")
+             << formatShape(shape)
+             << " must equal trailing dimensions of the normalized row "
+             << formatShape(row);
+  }
+  return success();
 }
 
 void FusedAddNormOp::getEffects(

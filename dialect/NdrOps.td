@@ -300,7 +300,8 @@ def Ndr_FusedAddNormOp : Ndr_Op<"fused_add_norm", [
     Norm is `layer` (with optional `gamma` and `beta`) or `rms` (optional
     `gamma`). `bias`, `residual` and dropout are optional; `bias` broadcasts
     over the leading dimensions of `input` (its shape is a suffix of the
-    input's), `residual` has the input's type. Dropout (with `p` and `stream`)
+    normalized row's, so it lies within one row), `residual` has the input's
+    type. Dropout (with `p` and `stream`)
     draws its mask over the flat index of `input + bias`, exactly as
     `ndr.dropout` on that tensor would, and is the identity in infer mode.
 

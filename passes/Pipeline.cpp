@@ -11,10 +11,22 @@ using namespace mlir::ndr;
 
 void ndr::buildOptimizePipeline(OpPassManager &pm,
                                 const OptimizeOptions &options) {
-  if (options.mode == Mode::Infer)
-    pm.addPass(createFoldDropout(FoldDropoutOptions{options.mode}));
+  Mode mode = options.mode;
+  bool remarks = options.remarks;
+  // Before anything folds dropout away: warn where it shifts a batch_norm.
+  pm.addPass(createCheckVarianceShift());
+  pm.addPass(createFoldDropout(FoldDropoutOptions{mode}));
+  pm.addPass(createCanonicalizerPass());
+  // A dropped bias leaves a linear without bias for the batch_norm fold.
+  pm.addPass(createDropRedundantBias(DropRedundantBiasOptions{mode, remarks}));
+  pm.addPass(createFoldBatchNorm(FoldBatchNormOptions{mode, remarks}));
+  pm.addPass(createFuseAddNorm(FuseAddNormOptions{remarks}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Parameters change between training steps: only inference computes
+  // derived values once at load.
+  if (mode == Mode::Infer)
+    pm.addPass(createHoistParams());
 }
 
 void ndr::registerAllNdrPasses() {

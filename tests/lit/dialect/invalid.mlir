@@ -316,9 +316,17 @@ func.func @fused_eps(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
 // -----
 
 func.func @fused_bias_not_trailing(%x: tensor<2x8xf32>, %b: tensor<2xf32>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{'ndr.fused_add_norm' op bias shape [2] must equal trailing dimensions of the input [2, 8]}}
+  // expected-error @+1 {{'ndr.fused_add_norm' op bias shape [2] must equal trailing dimensions of the normalized row [8]}}
   %0 = ndr.fused_add_norm layer %x bias(%b : tensor<2xf32>) eps = 1.0e-5 : tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @fused_bias_spans_rows(%x: tensor<2x3x8xf32>, %b: tensor<3x8xf32>) -> tensor<2x3x8xf32> {
+  // expected-error @+1 {{'ndr.fused_add_norm' op bias shape [3, 8] must equal trailing dimensions of the normalized row [8]}}
+  %0 = ndr.fused_add_norm layer %x bias(%b : tensor<3x8xf32>) eps = 1.0e-5 : tensor<2x3x8xf32>
+  return %0 : tensor<2x3x8xf32>
 }
 
 // -----
