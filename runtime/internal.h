@@ -1,0 +1,34 @@
+// internal.h - helpers shared by the runtime's source files (not installed).
+#ifndef NDR_RUNTIME_INTERNAL_H
+#define NDR_RUNTIME_INTERNAL_H
+
+#include "runtime/ndr_runtime.h"
+
+#include <string>
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "libndr_runtime reads and writes little-endian files in place"
+#endif
+
+namespace ndr_rt {
+
+// Sets this thread's message and returns `status`.
+ndr_status fail(ndr_status status, const std::string &message);
+
+// "[8, 768]".
+std::string shapeString(int32_t rank, const int64_t *shape);
+
+// product(shape) * size of dtype, false on overflow past 2^63 or a negative
+// dimension.
+bool tensorBytes(ndr_dtype dtype, int32_t rank, const int64_t *shape,
+                 uint64_t *bytes);
+
+// Checks a caller's expected dtype and shape (NDR_ERR_ARG when they are not
+// valid), then compares them with `got`; `what` starts the message
+// ("x.npy" or "p.safetensors: tensor 'w'").
+ndr_status checkTensor(const std::string &what, ndr_dtype dtype, int32_t rank,
+                       const int64_t *shape, const ndr_tensor_info &got);
+
+} // namespace ndr_rt
+
+#endif // NDR_RUNTIME_INTERNAL_H

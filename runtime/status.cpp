@@ -1,0 +1,63 @@
+// status.cpp - status names and the per-thread error message.
+#include "runtime/internal.h"
+
+#include <cstdarg>
+#include <cstdio>
+
+namespace {
+thread_local std::string lastError;
+} // namespace
+
+ndr_status ndr_rt::fail(ndr_status status, const std::string &message) {
+  lastError = message;
+  return status;
+}
+
+extern "C" {
+
+const char *ndr_status_name(ndr_status status) {
+  switch (status) {
+  case NDR_OK:
+    return "ok";
+  case NDR_ERR_IO:
+    return "I/O error";
+  case NDR_ERR_FORMAT:
+    return "format error";
+  case NDR_ERR_SHAPE:
+    return "shape mismatch";
+  case NDR_ERR_DTYPE:
+    return "dtype mismatch";
+  case NDR_ERR_MISSING:
+    return "missing tensor";
+  case NDR_ERR_ARG:
+    return "invalid argument";
+  case NDR_ERR_NOMEM:
+    return "out of memory";
+  }
+  return "unknown status";
+}
+
+const char *ndr_last_error(void) { return lastError.c_str(); }
+
+ndr_status ndr_set_error(ndr_status status, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list again;
+  va_copy(again, args);
+  int length = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  if (length < 0) {
+    lastError = format;
+  } else {
+    std::string message(static_cast<size_t>(length) + 1, '\0');
+    std::vsnprintf(message.data(), message.size(), format, again);
+    message.pop_back();
+    lastError = std::move(message);
+  }
+  va_end(again);
+  return status;
+}
+
+void ndr_clear_error(void) { lastError.clear(); }
+
+} // extern "C"
