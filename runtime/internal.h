@@ -2,6 +2,7 @@
 #ifndef NDR_RUNTIME_INTERNAL_H
 #define NDR_RUNTIME_INTERNAL_H
 
+#include "runtime/ndr_model.h"
 #include "runtime/ndr_runtime.h"
 
 #include <string>
@@ -28,6 +29,19 @@ bool tensorBytes(ndr_dtype dtype, int32_t rank, const int64_t *shape,
 // ("x.npy" or "p.safetensors: tensor 'w'").
 ndr_status checkTensor(const std::string &what, ndr_dtype dtype, int32_t rank,
                        const int64_t *shape, const ndr_tensor_info &got);
+
+// Checks a model descriptor: counts, tensors (dtype, shape, initializer) and
+// functions.
+ndr_status checkDesc(const ndr_model_desc &desc);
+
+// Elements and bytes of a tensor of a descriptor that has passed checkDesc.
+int64_t elementCount(const ndr_tensor_desc &t);
+size_t byteCount(const ndr_tensor_desc &t);
+
+// Fills the tensor's data `dst` with stddev * N(0, 1) from ndr_fill_normal,
+// rounded once to an f16 or bf16 tensor's dtype.
+ndr_status fillNormal(const ndr_tensor_desc &t, void *dst, float stddev,
+                      uint64_t seed, uint32_t stream);
 
 } // namespace ndr_rt
 

@@ -18,5 +18,5 @@ config.substitutions.append(("%ndr_src_root", config.ndr_src_root))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
-tools = ["ndr-opt", "ndrc"]
+tools = ["ndr-opt", "ndrc", "ndr-npycmp"]
 llvm_config.add_tool_substitutions(tools, [config.ndr_tools_dir, config.llvm_tools_dir])

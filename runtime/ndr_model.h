@@ -1,0 +1,99 @@
+/* ndr_model.h - the model host: what a compiled model needs at run time.
+ *
+ * ndrc compiles a model to an object file with two plain C functions, `init`
+ * and `run`, and generates a C file holding an ndr_model_desc that describes
+ * the model's tensors and points at them. This header is all that C file
+ * includes. The functions below allocate and load the parameters, run the
+ * model, and implement the command line of a generated executable
+ * (DESIGN.md section 7), whose `main` is just `return ndr_exe_main(&desc,
+ * argc, argv);`.
+ *
+ * Buffer order. Compiled code sees every tensor as one pointer to its
+ * row-major data in a `void **buffers` array, in this order:
+ *   init: params..., derived...                        (writes derived)
+ *   run:  inputs..., params..., derived..., outputs... (writes outputs)
+ * each group in the order of its array in the descriptor. Parameter and
+ * derived buffers are 64-byte aligned (NDR_ALIGNMENT); input and output
+ * buffers are the caller's.
+ */
+#ifndef NDR_MODEL_H
+#define NDR_MODEL_H
+
+#include "ndr_runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The default of a parameter when no params file is given (DESIGN.md section
+ * 6: `= zeros | ones | normal(STD)`). NDR_INIT_NONE: the parameter has no
+ * default; inputs, derived values and outputs use it too. */
+typedef enum ndr_init_kind {
+  NDR_INIT_NONE = 0,
+  NDR_INIT_ZEROS,
+  NDR_INIT_ONES,
+  NDR_INIT_NORMAL
+} ndr_init_kind;
+
+/* One tensor of a model. dtype is NDR_F32, NDR_F16 or NDR_BF16. init_std is
+ * the standard deviation of NDR_INIT_NORMAL (ignored otherwise). */
+typedef struct ndr_tensor_desc {
+  const char *name;
+  ndr_dtype dtype;
+  int32_t rank;
+  const int64_t *shape;
+  ndr_init_kind init;
+  float init_std;
+} ndr_tensor_desc;
+
+typedef struct ndr_model_desc {
+  const char *name;
+  int32_t num_inputs, num_params, num_derived, num_outputs;
+  const ndr_tensor_desc *inputs, *params, *derived, *outputs;
+  /* Computes the derived values from the parameters; called once by
+   * ndr_model_create. May be NULL when num_derived is 0. */
+  void (*init)(void **buffers);
+  /* One run of the model with the given dropout seed (DESIGN.md section 5).
+   * Must not write its inputs, parameters or derived values, so that runs
+   * can overlap. */
+  void (*run)(void **buffers, uint64_t seed);
+} ndr_model_desc;
+
+/* Philox streams of the default values drawn by ndr_fill_normal (counter
+ * word 3 is 1, so they never meet a dropout mask): parameter i uses stream
+ * NDR_PARAM_STREAM + i, and input i of an executable, when no file gives
+ * it, NDR_INPUT_STREAM + i with standard deviation 1. */
+#define NDR_PARAM_STREAM 0u
+#define NDR_INPUT_STREAM 0x80000000u
+
+typedef struct ndr_model ndr_model;
+
+/* Checks the descriptor, allocates the parameter and derived buffers, fills
+ * the parameters and calls desc->init. With a params_path every parameter
+ * is read by name from that safetensors file and must have the dtype and
+ * shape of its descriptor (extra tensors in the file are ignored); with
+ * NULL each is filled from its default, normal ones with `seed`. The
+ * descriptor must outlive the model. On failure *out is NULL. */
+ndr_status ndr_model_create(const ndr_model_desc *desc, const char *params_path,
+                            uint64_t seed, ndr_model **out);
+
+/* One run: inputs[i] and outputs[i] point at the data of desc->inputs[i] and
+ * desc->outputs[i]. Safe to call from several threads at once on one model,
+ * with distinct outputs. */
+ndr_status ndr_model_run(const ndr_model *model, const void *const *inputs,
+                         void *const *outputs, uint64_t seed);
+
+/* NULL is ignored. */
+void ndr_model_destroy(ndr_model *model);
+
+/* The command line of a generated executable:
+ *   OUT [--params FILE.safetensors] [--input NAME=FILE.npy]...
+ *       [--output NAME=FILE.npy]... [--seed N] [--bench ITERS] [--help]
+ * Returns the exit code: 0, or 1 after one line `error: MESSAGE` on stderr. */
+int ndr_exe_main(const ndr_model_desc *desc, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NDR_MODEL_H */
