@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/Pipeline.h"
 #include "dialect/NdrDialect.h"
 #include "passes/Passes.h"
 
@@ -17,6 +18,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::ndr::registerAllNdrPasses();
+  mlir::ndr::registerCodegenPasses();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::ndr::NdrDialect>();

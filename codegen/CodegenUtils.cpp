@@ -1,0 +1,129 @@
+//===- CodegenUtils.cpp - helpers shared by the lowering patterns ---------===//
+
+#include "codegen/CodegenUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <numeric>
+
+using namespace mlir;
+
+Value ndr::extendToF32(OpBuilder &b, Location loc, Value value) {
+  Type f32 = b.getF32Type();
+  if (getElementTypeOrSelf(value) == f32)
+    return value;
+  Type type = f32;
+  if (auto vector = dyn_cast<VectorType>(value.getType()))
+    type = vector.clone(f32);
+  return arith::ExtFOp::create(b, loc, type, value);
+}
+
+Value ndr::truncateFromF32(OpBuilder &b, Location loc, Value value,
+                           Type elementType) {
+  if (getElementTypeOrSelf(value) == elementType)
+    return value;
+  Type type = elementType;
+  if (auto vector = dyn_cast<VectorType>(value.getType()))
+    type = vector.clone(elementType);
+  return arith::TruncFOp::create(b, loc, type, value);
+}
+
+Value ndr::f32Constant(OpBuilder &b, Location loc, Type like, double value) {
+  Type type = b.getF32Type();
+  if (auto vector = dyn_cast<VectorType>(like))
+    type = vector.clone(type);
+  return createScalarOrSplatConstant(b, loc, type,
+                                     APFloat(static_cast<float>(value)));
+}
+
+Value ndr::lookupSeed(Operation *op) {
+  auto func = op->getParentOfType<func::FuncOp>();
+  if (!func || func.isExternal())
+    return {};
+  for (BlockArgument arg : func.getArguments())
+    if (arg.getType().isInteger(64))
+      return arg;
+  return {};
+}
+
+Value ndr::emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(),
+                                 type.getElementType());
+}
+
+Value ndr::reshapeToFlat(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() == 1)
+    return value;
+  ReassociationIndices all(type.getRank());
+  std::iota(all.begin(), all.end(), 0);
+  return tensor::CollapseShapeOp::create(b, loc, value,
+                                         ArrayRef<ReassociationIndices>{all});
+}
+
+Value ndr::reshapeTo(OpBuilder &b, Location loc, Value value,
+                     RankedTensorType type) {
+  if (value.getType() == type)
+    return value;
+  Value flat = reshapeToFlat(b, loc, value);
+  if (type.getRank() == 1)
+    return flat;
+  ReassociationIndices all(type.getRank());
+  std::iota(all.begin(), all.end(), 0);
+  return tensor::ExpandShapeOp::create(b, loc, type, flat,
+                                       ArrayRef<ReassociationIndices>{all});
+}
+
+Value ndr::reshapeToRows(OpBuilder &b, Location loc, Value value,
+                         int64_t rowRank) {
+  auto type = cast<RankedTensorType>(value.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rowSize = 1;
+  for (int64_t size : shape.take_back(rowRank))
+    rowSize *= size;
+  int64_t rows = type.getNumElements() / rowSize;
+  return reshapeTo(b, loc, value,
+                   RankedTensorType::get({rows, rowSize}, type.getElementType()));
+}
+
+AffineMap ndr::broadcastMap(MLIRContext *context, ArrayRef<int64_t> operandShape,
+                            ArrayRef<int64_t> resultShape) {
+  int64_t offset = resultShape.size() - operandShape.size();
+  SmallVector<AffineExpr> exprs;
+  for (auto [i, size] : llvm::enumerate(operandShape)) {
+    int64_t dim = offset + i;
+    exprs.push_back(size == 1 && resultShape[dim] != 1
+                        ? getAffineConstantExpr(0, context)
+                        : getAffineDimExpr(dim, context));
+  }
+  return AffineMap::get(resultShape.size(), 0, exprs, context);
+}
+
+Value ndr::buildElementwise(OpBuilder &b, Location loc,
+                            RankedTensorType resultType, ValueRange inputs,
+                            ArrayRef<AffineMap> maps, ElementwiseBody body) {
+  SmallVector<AffineMap> indexingMaps(maps);
+  indexingMaps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
+  SmallVector<utils::IteratorType> iterators(resultType.getRank(),
+                                             utils::IteratorType::parallel);
+  Type elementType = resultType.getElementType();
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs,
+      ValueRange{emptyTensor(b, loc, resultType)}, indexingMaps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        SmallVector<Value> wide;
+        for (Value arg : args.drop_back())
+          wide.push_back(extendToF32(nested, nestedLoc, arg));
+        Value result = body(nested, nestedLoc, wide);
+        linalg::YieldOp::create(
+            nested, nestedLoc,
+            truncateFromF32(nested, nestedLoc, result, elementType));
+      });
+  return generic.getResult(0);
+}

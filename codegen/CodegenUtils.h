@@ -1,0 +1,56 @@
+//===- CodegenUtils.h - helpers shared by the lowering patterns -*- C++ -*-===//
+
+#ifndef NDR_CODEGEN_CODEGENUTILS_H
+#define NDR_CODEGEN_CODEGENUTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace mlir::ndr {
+
+/// Extends an f16/bf16 scalar or vector to f32; f32 passes through.
+Value extendToF32(OpBuilder &b, Location loc, Value value);
+
+/// Rounds an f32 scalar or vector to `elementType` (once, to nearest even).
+Value truncateFromF32(OpBuilder &b, Location loc, Value value, Type elementType);
+
+/// An f32 (or splat vector<..xf32>, as `like`'s shape) constant.
+Value f32Constant(OpBuilder &b, Location loc, Type like, double value);
+
+/// The run's seed: the i64 argument of the function enclosing `op`, or null.
+Value lookupSeed(Operation *op);
+
+/// `tensor.empty` of the given type.
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type);
+
+/// Reshapes `value` to `[rows, row size]`, where a row is its trailing
+/// `rowRank` dimensions (a tensor that is one row gets one leading row).
+Value reshapeToRows(OpBuilder &b, Location loc, Value value, int64_t rowRank);
+
+/// Reshapes a tensor to one flat dimension.
+Value reshapeToFlat(OpBuilder &b, Location loc, Value value);
+
+/// Reshapes `value` (of the same number of elements) back to `type`.
+Value reshapeTo(OpBuilder &b, Location loc, Value value, RankedTensorType type);
+
+
+/// Computes one f32 value from the f32 values of a generic's inputs.
+using ElementwiseBody =
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// The indexing map of an operand broadcast to `resultShape` (NumPy rules:
+/// aligned at the trailing dimension, a size-1 dimension repeats).
+AffineMap broadcastMap(MLIRContext *context, ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> resultShape);
+
+/// A parallel `linalg.generic` producing `resultType` from `inputs` read
+/// through `maps` (one per input; the result's map is the identity): the
+/// inputs are extended to f32, `body` computes, the result is rounded once to
+/// the result's element type.
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange inputs, ArrayRef<AffineMap> maps,
+                       ElementwiseBody body);
+
+} // namespace mlir::ndr
+
+#endif // NDR_CODEGEN_CODEGENUTILS_H

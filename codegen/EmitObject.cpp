@@ -1,0 +1,83 @@
+//===- EmitObject.cpp - LLVM IR and object files --------------------------===//
+
+#include "codegen/Pipeline.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+
+void ndr::registerCpuTranslations(DialectRegistry &registry) {
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
+}
+
+std::unique_ptr<llvm::Module> ndr::translateToLLVMIR(ModuleOp module,
+                                                     llvm::LLVMContext &context) {
+  DialectRegistry registry;
+  registerCpuTranslations(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  return translateModuleToLLVMIR(module, context);
+}
+
+LogicalResult ndr::emitObjectFile(ModuleOp module, llvm::StringRef path,
+                                  llvm::StringRef cpu) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return module.emitError("no target for ") << triple.str() << ": " << error;
+  std::string cpuName = cpu.empty() ? llvm::sys::getHostCPUName().str() : cpu.str();
+  std::string features;
+  if (cpu.empty()) {
+    llvm::SubtargetFeatures host;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      host.AddFeature(feature.getKey(), feature.getValue());
+    features = host.getString();
+  }
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpuName, features, llvm::TargetOptions(), llvm::Reloc::PIC_));
+  if (!machine)
+    return module.emitError("cannot create a target machine for cpu '")
+           << cpuName << "'";
+
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(module, context);
+  if (!llvmModule)
+    return module.emitError("translation to LLVM IR failed");
+  llvmModule->setTargetTriple(triple);
+  llvmModule->setDataLayout(machine->createDataLayout());
+  if (llvm::Error err = makeOptimizingTransformer(3, 0, machine.get())(
+          llvmModule.get()))
+    return module.emitError("LLVM optimization failed: ")
+           << llvm::toString(std::move(err));
+
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return module.emitError("cannot open ") << path << ": " << ec.message();
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, out, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return module.emitError("the target cannot emit object files");
+  codegen.run(*llvmModule);
+  out.flush();
+  return success();
+}

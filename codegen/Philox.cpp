@@ -1,0 +1,139 @@
+//===- Philox.cpp - inline Philox4x32-10 dropout masks --------------------===//
+
+#include "codegen/Philox.h"
+#include "codegen/CodegenUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <array>
+#include <cmath>
+
+using namespace mlir;
+
+namespace {
+
+constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
+constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+
+/// Integer arithmetic on one element type, scalar or vector like `shape`.
+struct IntBuilder {
+  OpBuilder &b;
+  Location loc;
+  Type shape;
+
+  Type type(unsigned bits) const {
+    Type element = b.getIntegerType(bits);
+    if (auto vector = dyn_cast<VectorType>(shape))
+      return vector.clone(element);
+    return element;
+  }
+  Value cst(unsigned bits, uint64_t value) const {
+    return createScalarOrSplatConstant(b, loc, type(bits), APInt(bits, value));
+  }
+  Value i32(uint32_t value) const { return cst(32, value); }
+  Value trunc32(Value v) const {
+    return arith::TruncIOp::create(b, loc, type(32), v);
+  }
+  Value shr(Value v, Value amount) const {
+    return arith::ShRUIOp::create(b, loc, v, amount);
+  }
+  Value bitAnd(Value l, Value r) const { return arith::AndIOp::create(b, loc, l, r); }
+  Value bitXor(Value l, Value r) const { return arith::XOrIOp::create(b, loc, l, r); }
+  Value add(Value l, Value r) const { return arith::AddIOp::create(b, loc, l, r); }
+  Value eq(Value l, Value r) const {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, l, r);
+  }
+  /// A scalar i32 made a value of this shape.
+  Value splat(Value scalar) const {
+    if (isa<VectorType>(shape))
+      return vector::BroadcastOp::create(b, loc, type(32), scalar);
+    return scalar;
+  }
+};
+
+} // namespace
+
+/// Philox4x32-10 of the counter (lo, hi, stream, 0) under the run's key:
+/// the 4 output words, of the shape of `lo` and `hi`.
+static std::array<Value, 4> philox(const IntBuilder &ib, Value lo, Value hi,
+                                   Value seed, uint32_t stream) {
+  OpBuilder &b = ib.b;
+  Location loc = ib.loc;
+  Type i32 = b.getI32Type();
+  Value seedLo = arith::TruncIOp::create(b, loc, i32, seed);
+  Value seedHi = arith::TruncIOp::create(
+      b, loc, i32,
+      arith::ShRUIOp::create(b, loc, seed,
+                             arith::ConstantIntOp::create(b, loc, b.getI64Type(), 32)));
+  std::array<Value, 4> c = {lo, hi, ib.i32(stream), ib.i32(0)};
+  Value k0 = ib.splat(seedLo), k1 = ib.splat(seedHi);
+  Value m0 = ib.i32(kM0), m1 = ib.i32(kM1);
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      k0 = ib.add(k0, ib.i32(kW0));
+      k1 = ib.add(k1, ib.i32(kW1));
+    }
+    auto p0 = arith::MulUIExtendedOp::create(b, loc, m0, c[0]);
+    auto p1 = arith::MulUIExtendedOp::create(b, loc, m1, c[2]);
+    c = {ib.bitXor(ib.bitXor(p1.getHigh(), c[1]), k0), p1.getLow(),
+         ib.bitXor(ib.bitXor(p0.getHigh(), c[3]), k1), p0.getLow()};
+  }
+  return c;
+}
+
+Value ndr::buildPhiloxDraw(OpBuilder &b, Location loc, Value index, Value seed,
+                           uint32_t stream) {
+  IntBuilder ib{b, loc, index.getType()};
+  Value block = ib.shr(index, ib.cst(64, 3));
+  std::array<Value, 4> words =
+      philox(ib, ib.trunc32(block), ib.trunc32(ib.shr(block, ib.cst(64, 32))),
+             seed, stream);
+  // Word h / 2 of the block, low half first.
+  Value half = ib.trunc32(ib.bitAnd(index, ib.cst(64, 7)));
+  Value word = ib.shr(half, ib.i32(1));
+  Value chosen = words[3];
+  for (int w = 2; w >= 0; --w)
+    chosen = arith::SelectOp::create(b, loc, ib.eq(word, ib.i32(w)), words[w],
+                                     chosen);
+  Value shift = arith::ShLIOp::create(b, loc, ib.bitAnd(half, ib.i32(1)),
+                                      ib.i32(4));
+  return ib.bitAnd(ib.shr(chosen, shift), ib.i32(0xFFFF));
+}
+
+Value ndr::buildPhiloxBlockDraws(OpBuilder &b, Location loc, Value block,
+                                 Value seed, uint32_t stream) {
+  IntBuilder scalar{b, loc, block.getType()};
+  std::array<Value, 4> words = philox(
+      scalar, scalar.trunc32(block),
+      scalar.trunc32(scalar.shr(block, scalar.cst(64, 32))), seed, stream);
+  // Lane h takes half h % 2 of word h / 2, low half first.
+  auto lanes = VectorType::get({8}, b.getI32Type());
+  Value spread = vector::FromElementsOp::create(
+      b, loc, lanes,
+      ValueRange{words[0], words[0], words[1], words[1], words[2], words[2],
+                 words[3], words[3]});
+  Value shifts = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(lanes, ArrayRef<int32_t>{0, 16, 0, 16, 0,
+                                                              16, 0, 16}));
+  IntBuilder vec{b, loc, lanes};
+  return vec.bitAnd(vec.shr(spread, shifts), vec.i32(0xFFFF));
+}
+
+Value ndr::buildDropoutKeep(OpBuilder &b, Location loc, Value draw, float p) {
+  IntBuilder ib{b, loc, draw.getType()};
+  auto threshold = static_cast<uint32_t>(std::lround(double(p) * 65536.0));
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, draw,
+                               ib.i32(threshold));
+}
+
+Value ndr::buildDropoutApply(OpBuilder &b, Location loc, Value value,
+                             Value keep, float p) {
+  // 1 / (1 - p) rounded once to f32; unused when p = 1 (nothing is kept).
+  double scale = p < 1.0f ? 1.0 / (1.0 - double(p)) : 0.0;
+  Value scaled = arith::MulFOp::create(
+      b, loc, value, f32Constant(b, loc, value.getType(), scale));
+  return arith::SelectOp::create(b, loc, keep, scaled,
+                                 f32Constant(b, loc, value.getType(), 0.0));
+}

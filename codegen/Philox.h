@@ -1,0 +1,40 @@
+//===- Philox.h - inline Philox4x32-10 dropout masks ------------*- C++ -*-===//
+//
+// Builds the dropout mask of DESIGN.md section 5 in IR, for one element
+// (scalar operands) or for the lanes of a vector (vector operands) at once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NDR_CODEGEN_PHILOX_H
+#define NDR_CODEGEN_PHILOX_H
+
+#include "mlir/IR/Builders.h"
+
+#include <cstdint>
+
+namespace mlir::ndr {
+
+/// The 16-bit draw (in an i32) for the element with flat index `index` (i64
+/// or vector of i64) of the op with stream `stream`, for the run's `seed`
+/// (i64 scalar): block `index / 8` of Philox4x32-10, half-word `index % 8`.
+/// A vector computes one block per lane.
+Value buildPhiloxDraw(OpBuilder &b, Location loc, Value index, Value seed,
+                      uint32_t stream);
+
+/// The 8 draws (vector<8xi32>) of block `block` (i64 scalar): one Philox
+/// evaluation for 8 elements whose flat indices start at `block * 8`.
+Value buildPhiloxBlockDraws(OpBuilder &b, Location loc, Value block, Value seed,
+                            uint32_t stream);
+
+/// Whether elements are kept (i1, or a vector of i1) given their draws: the
+/// draw is not below `lround(p * 65536)`.
+Value buildDropoutKeep(OpBuilder &b, Location loc, Value draw, float p);
+
+/// `value * keep / (1 - p)` in f32, and exactly 0 where dropped (also for
+/// p = 1).
+Value buildDropoutApply(OpBuilder &b, Location loc, Value value, Value keep,
+                        float p);
+
+} // namespace mlir::ndr
+
+#endif // NDR_CODEGEN_PHILOX_H

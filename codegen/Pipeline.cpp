@@ -1,0 +1,105 @@
+//===- Pipeline.cpp - ndr-lower-cpu ---------------------------------------===//
+
+#include "codegen/Pipeline.h"
+#include "codegen/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::ndr;
+
+void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
+                                   const CpuLoweringOptions &options) {
+  // ndr on tensors -> linalg, vector and scf on tensors.
+  pm.addPass(createSeedArgument());
+  pm.addNestedPass<func::FuncOp>(createLowerNormRows({options.mode}));
+  pm.addNestedPass<func::FuncOp>(createLowerToLinalg({options.mode}));
+  pm.addPass(createCanonicalizerPass());
+  // Chains of elementwise generics (bias, activation) become one.
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCSEPass());
+
+  // Tensors -> buffers. Results become out-parameters written in place; the
+  // seed goes back to the end of the arguments.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createDropResultAttrs());
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createSeedArgument());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createCanonicalizerPass());
+
+  // Loops: linalg's parallel dimensions and the rows of the norm kernels
+  // become scf.parallel, then OpenMP worksharing loops.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  if (options.openmp)
+    pm.addPass(createConvertSCFToOpenMPPass());
+
+  // Everything -> LLVM. bf16 rounding is expanded to integer ops so that no
+  // compiler-rt helper is needed.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  // Before scf-to-cf: the memref.alloca_scope that scf-to-openmp puts around
+  // loop bodies must still hold a single block when it is lowered.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass()); // erfc, tanh: libm calls
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  // After func-to-llvm: this pass also converts functions, with descriptors.
+  if (options.openmp)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void ndr::registerCpuLoweringExtensions(DialectRegistry &registry) {
+  arith::registerBufferizableOpInterfaceExternalModels(registry);
+  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
+      registry);
+  linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  scf::registerBufferizableOpInterfaceExternalModels(registry);
+  tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  vector::registerBufferizableOpInterfaceExternalModels(registry);
+  registerCpuTranslations(registry);
+}
+
+void ndr::registerCodegenPasses() {
+  registerNdrCodegenPasses();
+  PassPipelineRegistration<CpuLoweringOptions>(
+      "ndr-lower-cpu",
+      "Lower ndr models to the LLVM dialect for the CPU (bare-pointer ABI, "
+      "see codegen/README.md)",
+      buildCpuLoweringPipeline);
+}

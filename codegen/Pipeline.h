@@ -1,0 +1,69 @@
+//===- Pipeline.h - ndr models to LLVM and object files ---------*- C++ -*-===//
+//
+// The CPU lowering pipeline (`ndr-lower-cpu`), and the translation of its
+// result to LLVM IR and to an object file. The ABI of a lowered model is in
+// codegen/README.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NDR_CODEGEN_PIPELINE_H
+#define NDR_CODEGEN_PIPELINE_H
+
+#include "passes/Passes.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+
+#include <memory>
+
+namespace mlir {
+class DialectRegistry;
+namespace ndr {
+
+/// Options of the `ndr-lower-cpu` pipeline.
+struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
+  Option<Mode> mode{*this, "mode", llvm::cl::desc("infer or train"),
+                    llvm::cl::init(Mode::Infer),
+                    llvm::cl::values(clEnumValN(Mode::Infer, "infer", "inference"),
+                                     clEnumValN(Mode::Train, "train", "training"))};
+  Option<bool> openmp{
+      *this, "openmp",
+      llvm::cl::desc("run parallel loops (norm rows, elementwise ops, linear) "
+                     "on OpenMP threads; the object then needs libomp"),
+      llvm::cl::init(true)};
+};
+
+/// Lowers a module of ndr models (func.func over static tensors) to the LLVM
+/// dialect.
+void buildCpuLoweringPipeline(OpPassManager &pm,
+                              const CpuLoweringOptions &options);
+
+/// Registers the codegen passes and the `ndr-lower-cpu` pipeline.
+void registerCodegenPasses();
+
+/// Registers the dialect translations `translateToLLVMIR` needs (builtin,
+/// LLVM, OpenMP).
+void registerCpuTranslations(DialectRegistry &registry);
+
+/// Registers what a context running `buildCpuLoweringPipeline` needs beyond
+/// the dialects: the bufferization models of the ops the lowering produces,
+/// and the translations above. (ndr-opt gets them from registerAll*.)
+void registerCpuLoweringExtensions(DialectRegistry &registry);
+
+/// Translates a module in the LLVM dialect to LLVM IR.
+std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
+                                                llvm::LLVMContext &context);
+
+/// Translates, optimizes (O3) and compiles a module in the LLVM dialect to an
+/// object file at `path`, for the host CPU (`cpu` empty) or the named CPU of
+/// the host's architecture.
+LogicalResult emitObjectFile(ModuleOp module, llvm::StringRef path,
+                             llvm::StringRef cpu = "");
+
+} // namespace ndr
+} // namespace mlir
+
+#endif // NDR_CODEGEN_PIPELINE_H

@@ -1,0 +1,110 @@
+//===- DropoutTest.cpp - dropout masks end to end, bit-exact --------------===//
+
+#include "Harness.h"
+
+#include <gtest/gtest.h>
+
+using namespace ndr::test;
+using mlir::ndr::Mode;
+
+namespace {
+
+TEST(PhiloxReferenceTest, Random123KnownAnswers) {
+  EXPECT_EQ(philox({0, 0, 0, 0}, {0, 0}),
+            (std::array<uint32_t, 4>{0x6627e8d5, 0xe169c58d, 0xbc57ac4c,
+                                     0x9b00dbd8}));
+  EXPECT_EQ(philox({0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
+                   {0xffffffff, 0xffffffff}),
+            (std::array<uint32_t, 4>{0x408f276d, 0x41c83b0e, 0xa20bc7c6,
+                                     0x6d5451fd}));
+  EXPECT_EQ(philox({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344},
+                   {0xa4093822, 0x299f31d0}),
+            (std::array<uint32_t, 4>{0xd16cfe09, 0x94fdcceb, 0x5001e420,
+                                     0x24126ea1}));
+}
+
+/// Runs `op` (dropout or drop_connect) and checks every element: dropped
+/// elements are 0, kept ones exactly `x * (1 / (1 - p))` rounded once.
+void checkDropout(const std::string &op, std::vector<int64_t> shape, float p,
+                  uint32_t stream, uint64_t seed, Elt elt = Elt::F32) {
+  Tensor x(shape, elt), y(shape, elt);
+  fillNonZero(x, 7);
+  char pText[32];
+  std::snprintf(pText, sizeof(pText), "%.9e", p);
+  std::string ir = modelIR({{"x", x.type()}}, {y.type()},
+                           "  %y = ndr." + op + " %x, p = " + pText +
+                               ", stream = " + std::to_string(stream) + " : " +
+                               x.type() + "\n  return %y : " + y.type());
+  auto model = Model::compile(ir, Mode::Train);
+  ASSERT_TRUE(model);
+  model->run({&x, &y}, seed);
+  Tensor want(shape, elt);
+  int64_t kept = 0;
+  for (int64_t i = 0; i < x.size(); ++i) {
+    bool keep = dropoutKeep(i, seed, stream, p);
+    kept += keep;
+    want.set(i, keep ? double(float(x.get(i)) * dropoutScale(p)) : 0.0);
+  }
+  int mismatches = 0;
+  for (int64_t i = 0; i < x.size(); ++i)
+    if (y.get(i) != want.get(i) && mismatches++ < 5)
+      ADD_FAILURE() << "element " << i << ": got " << y.get(i) << ", want "
+                    << want.get(i);
+  EXPECT_EQ(mismatches, 0);
+  // The reference itself drops about p of the elements.
+  if (x.size() >= 1000) {
+    EXPECT_NEAR(double(kept) / x.size(), 1.0 - p, 0.05);
+  }
+}
+
+TEST(DropoutTest, TrainMaskIsBitExact) {
+  checkDropout("dropout", {3, 50}, 0.1f, 2, 0x123456789abcdefull);
+}
+TEST(DropoutTest, TrainHalf1D) { checkDropout("dropout", {1000}, 0.5f, 0, 42); }
+TEST(DropoutTest, TrainLargeStreamAndSeed) {
+  checkDropout("dropout", {2, 3, 37}, 0.25f, 0xfffffffeu, ~0ull);
+}
+TEST(DropoutTest, TrainAllDropped) { checkDropout("dropout", {4, 9}, 1.0f, 1, 5); }
+TEST(DropoutTest, TrainTinyP) { checkDropout("dropout", {4000}, 1e-4f, 3, 9); }
+TEST(DropoutTest, TrainBF16) {
+  checkDropout("dropout", {7, 13}, 0.3f, 4, 77, Elt::BF16);
+}
+TEST(DropoutTest, TrainF16) {
+  checkDropout("dropout", {7, 13}, 0.3f, 4, 77, Elt::F16);
+}
+TEST(DropConnectTest, TrainMaskIsBitExact) {
+  checkDropout("drop_connect", {16, 24}, 0.4f, 7, 1234);
+}
+
+TEST(DropoutTest, InferIsIdentity) {
+  Tensor x({5, 6}), y({5, 6});
+  fillNonZero(x, 8);
+  std::string ir = modelIR({{"x", x.type()}}, {y.type()},
+                           "  %y = ndr.dropout %x, p = 0.5, stream = 0 : " +
+                               x.type() + "\n  return %y : " + y.type());
+  auto model = Model::compile(ir, Mode::Infer);
+  ASSERT_TRUE(model);
+  model->run({&x, &y}, 3);
+  for (int64_t i = 0; i < x.size(); ++i)
+    EXPECT_EQ(y.get(i), x.get(i));
+}
+
+TEST(DropoutTest, TwoOpsUseTheirOwnStreams) {
+  Tensor x({64}), y({64});
+  fillNonZero(x, 9);
+  std::string t = x.type();
+  std::string ir = modelIR(
+      {{"x", t}}, {t},
+      "  %a = ndr.dropout %x, p = 0.5, stream = 0 : " + t +
+          "\n  %b = ndr.dropout %a, p = 0.5, stream = 1 : " + t +
+          "\n  return %b : " + t);
+  auto model = Model::compile(ir, Mode::Train);
+  ASSERT_TRUE(model);
+  model->run({&x, &y}, 11);
+  for (int64_t i = 0; i < x.size(); ++i) {
+    bool keep = dropoutKeep(i, 11, 0, 0.5f) && dropoutKeep(i, 11, 1, 0.5f);
+    EXPECT_EQ(y.get(i) != 0, keep) << "element " << i;
+  }
+}
+
+} // namespace
