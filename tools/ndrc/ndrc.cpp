@@ -1,0 +1,242 @@
+//===- ndrc.cpp - the NDR compiler driver -----------------------*- C++ -*-===//
+//
+// Loads a model (.ndr through the front end, .mlir through MLIR's parser),
+// verifies it, runs the ndr-optimize pipeline for the chosen mode and emits
+// the result. Three steps, three functions: loadModule, optimize, emit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/ModelAttrs.h"
+#include "dialect/NdrDialect.h"
+#include "frontend/Frontend.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+enum class Target { Cpu, Cuda };
+enum class EmitKind { Exe, Lib, Obj, Mlir, Llvm };
+} // namespace
+
+static cl::OptionCategory ndrcCategory("ndrc options");
+
+static cl::opt<std::string> inputFilename(cl::Positional, cl::Required,
+                                          cl::desc("<MODEL.ndr|MODEL.mlir>"),
+                                          cl::cat(ndrcCategory));
+
+static cl::opt<std::string>
+    outputFilename("o", cl::value_desc("OUT"), cl::init("-"),
+                   cl::desc("Write the output here (default: standard output)"),
+                   cl::cat(ndrcCategory));
+
+static cl::opt<ndr::Mode> mode(
+    "mode", cl::desc("What the model is compiled for (default: infer)"),
+    cl::init(ndr::Mode::Infer),
+    cl::values(clEnumValN(ndr::Mode::Infer, "infer",
+                          "inference: dropout is the identity and folds away, "
+                          "batch_norm uses its running statistics"),
+               clEnumValN(ndr::Mode::Train, "train",
+                          "training: dropout draws masks, batch_norm uses and "
+                          "updates batch statistics")),
+    cl::cat(ndrcCategory));
+
+static cl::opt<Target>
+    target("target", cl::desc("Where the model runs (default: cpu)"),
+           cl::init(Target::Cpu),
+           cl::values(clEnumValN(Target::Cpu, "cpu", "this machine's CPU"),
+                      clEnumValN(Target::Cuda, "cuda", "an NVIDIA GPU")),
+           cl::cat(ndrcCategory));
+
+static cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("What to produce (default: exe)"),
+    cl::init(EmitKind::Exe),
+    cl::values(
+        clEnumValN(EmitKind::Exe, "exe", "an executable that runs the model"),
+        clEnumValN(EmitKind::Lib, "lib",
+                   "a shared library and a C header (OUT.so, OUT.h)"),
+        clEnumValN(EmitKind::Obj, "obj", "an object file"),
+        clEnumValN(EmitKind::Mlir, "mlir",
+                   "the ndr IR after the fusion pipeline"),
+        clEnumValN(EmitKind::Llvm, "llvm", "LLVM IR")),
+    cl::cat(ndrcCategory));
+
+static cl::opt<std::string>
+    modelName("model", cl::value_desc("NAME"),
+              cl::desc("Compile only the model NAME of the file"),
+              cl::cat(ndrcCategory));
+
+static cl::opt<bool> noOpt("no-opt",
+                           cl::desc("Skip the fusion pipeline (ndr-optimize)"),
+                           cl::cat(ndrcCategory));
+
+static cl::opt<bool>
+    remarks("ndr-remarks",
+            cl::desc("Say where a fusion or fold did not apply, and why"),
+            cl::cat(ndrcCategory));
+
+/// `ndrc: error: MESSAGE`: for what has no place in the source.
+static LogicalResult fail(const llvm::Twine &message) {
+  llvm::errs() << "ndrc: error: " << message << "\n";
+  return failure();
+}
+
+/// Reads the input into `sourceMgr` (whose diagnostic handler then shows
+/// source lines for every location in it), parses and verifies it.
+static OwningOpRef<ModuleOp> loadModule(llvm::SourceMgr &sourceMgr,
+                                        MLIRContext &context) {
+  StringRef extension = llvm::StringRef(inputFilename).rsplit('.').second;
+  if (extension != "ndr" && extension != "mlir") {
+    (void)fail("'" + inputFilename + "' is neither a .ndr nor a .mlir file");
+    return nullptr;
+  }
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputFilename, &error);
+  if (!file) {
+    (void)fail(error);
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+
+  OwningOpRef<ModuleOp> module =
+      extension == "ndr"
+          ? ndr::frontend::importNdr(sourceMgr, &context, llvm::errs())
+          : parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module || failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+/// Keeps the model `name` (and its init function) and erases the others.
+static LogicalResult selectModel(ModuleOp module, StringRef name) {
+  SmallVector<func::FuncOp> models;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func->hasAttr(ndr::kModelAttr))
+      models.push_back(func);
+  auto *kept = llvm::find_if(
+      models, [&](func::FuncOp func) { return func.getSymName() == name; });
+  if (kept == models.end()) {
+    std::string names = llvm::join(
+        llvm::map_range(models,
+                        [](func::FuncOp func) { return func.getSymName(); }),
+        ", ");
+    return fail("no model named '" + name + "' in '" + inputFilename +
+                "' (it has: " + (names.empty() ? "no models" : names) + ")");
+  }
+
+  auto initOf = [](func::FuncOp model) {
+    auto init = model->getAttrOfType<FlatSymbolRefAttr>(ndr::kParamInitFuncAttr);
+    return init ? init.getValue() : StringRef();
+  };
+  StringRef keptInit = initOf(*kept);
+  SymbolTable symbols(module);
+  for (func::FuncOp model : models) {
+    if (model == *kept)
+      continue;
+    StringRef init = initOf(model);
+    if (!init.empty() && init != keptInit)
+      if (Operation *initFunc = symbols.lookup(init))
+        symbols.erase(initFunc);
+    symbols.erase(model);
+  }
+  return success();
+}
+
+static LogicalResult optimize(ModuleOp module) {
+  PassManager pm(module->getName());
+  // --mlir-print-ir-after-all, --mlir-timing and the like.
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  ndr::OptimizeOptions options;
+  options.mode = mode;
+  options.remarks = remarks;
+  ndr::buildOptimizePipeline(pm, options);
+  return pm.run(module);
+}
+
+static LogicalResult emitMlir(ModuleOp module) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFilename, &error);
+  if (!output)
+    return fail(error);
+  module.print(output->os());
+  output->keep();
+  return success();
+}
+
+/// One case per --emit kind; code generation plugs in here.
+static LogicalResult emit(ModuleOp module) {
+  StringRef kind;
+  switch (emitKind) {
+  case EmitKind::Mlir:
+    return emitMlir(module);
+  case EmitKind::Exe:
+    kind = "exe";
+    break;
+  case EmitKind::Lib:
+    kind = "lib";
+    break;
+  case EmitKind::Obj:
+    kind = "obj";
+    break;
+  case EmitKind::Llvm:
+    kind = "llvm";
+    break;
+  }
+  return fail("--emit=" + kind + " is not available yet; use --emit=mlir");
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  // --help lists ndrc's own options; --help-hidden also MLIR's and LLVM's.
+  cl::HideUnrelatedOptions(ndrcCategory);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "ndrc: the NDR compiler\n\n"
+      "Compiles the models of a .ndr file (or of a .mlir file in the ndr "
+      "dialect):\nchecks them, runs the fusion pipeline for --mode and emits "
+      "--emit.\nErrors point into the source as file:line:col, with the line "
+      "and a caret.\nMLIR's options (--mlir-print-debuginfo, "
+      "--mlir-print-ir-after-all, ...) work too:\nsee --help-hidden.\n");
+
+  if (target == Target::Cuda)
+    return failed(fail("--target=cuda is not available yet; use --target=cpu"));
+
+  DialectRegistry registry;
+  registry.insert<ndr::NdrDialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  // Diagnostics show the source line; a dump of the op would only repeat it
+  // in IR the user of a .ndr file never wrote.
+  context.printOpOnDiagnostic(false);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  OwningOpRef<ModuleOp> module = loadModule(sourceMgr, context);
+  if (!module)
+    return 1;
+  if (!modelName.empty() && failed(selectModel(*module, modelName)))
+    return 1;
+  if (!noOpt && failed(optimize(*module)))
+    return 1;
+  return failed(emit(*module)) ? 1 : 0;
+}
