@@ -30,13 +30,14 @@ def SeedArgument : Pass<"ndr-seed-argument", "::mlir::ModuleOp"> {
   }];
 }
 
-def DropResultAttrs : Pass<"ndr-drop-result-attrs", "::mlir::ModuleOp"> {
-  let summary = "Drop the result attributes of functions";
+def DropInterfaceAttrs : Pass<"ndr-drop-interface-attrs", "::mlir::ModuleOp"> {
+  let summary = "Drop the ndr attributes of function arguments and results";
   let description = [{
     When results become out-parameters their attributes move to the new
-    arguments, where `ndr.output` is not valid. The lowering runs this pass
-    just before: the names of outputs stay in the ndr IR, which is where
-    `ndrc` reads them.
+    arguments, where `ndr.output` is not valid, and LLVM has no use for the
+    names of inputs and parameters. The lowering runs this pass just before:
+    the interface of a model stays in the ndr IR, which is where `ndrc`
+    reads it.
   }];
 }
 

@@ -6,10 +6,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/Pipeline.h"
 #include "dialect/ModelAttrs.h"
 #include "dialect/NdrDialect.h"
 #include "frontend/Frontend.h"
 #include "passes/Passes.h"
+#include "tools/ndrc/ModelPackage.h"
+#include "tools/ndrc/Toolchain.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -21,8 +24,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -40,10 +46,18 @@ static cl::opt<std::string> inputFilename(cl::Positional, cl::Required,
                                           cl::desc("<MODEL.ndr|MODEL.mlir>"),
                                           cl::cat(ndrcCategory));
 
+static cl::opt<std::string> outputFilename(
+    "o", cl::value_desc("OUT"),
+    cl::desc("Write the output here (default: standard output for mlir and "
+             "llvm; the model's name for exe, NAME.so and NAME.h for lib, "
+             "NAME.o and NAME.h for obj)"),
+    cl::cat(ndrcCategory));
+
 static cl::opt<std::string>
-    outputFilename("o", cl::value_desc("OUT"), cl::init("-"),
-                   cl::desc("Write the output here (default: standard output)"),
-                   cl::cat(ndrcCategory));
+    cpu("cpu", cl::value_desc("NAME"),
+        cl::desc("The CPU to generate code for, as LLVM names it (default: "
+                 "this machine's, e.g. x86-64-v3, skylake, znver4)"),
+        cl::cat(ndrcCategory));
 
 static cl::opt<ndr::Mode> mode(
     "mode", cl::desc("What the model is compiled for (default: infer)"),
@@ -170,37 +184,134 @@ static LogicalResult optimize(ModuleOp module) {
   return pm.run(module);
 }
 
-static LogicalResult emitMlir(ModuleOp module) {
+/// Writes `print` to -o, or to standard output.
+static LogicalResult emitText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
   std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputFilename, &error);
+  std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(
+      outputFilename.empty() ? std::string("-") : outputFilename, &error);
   if (!output)
     return fail(error);
-  module.print(output->os());
+  print(output->os());
   output->keep();
   return success();
 }
 
-/// One case per --emit kind; code generation plugs in here.
-static LogicalResult emit(ModuleOp module) {
-  StringRef kind;
-  switch (emitKind) {
-  case EmitKind::Mlir:
-    return emitMlir(module);
-  case EmitKind::Exe:
-    kind = "exe";
-    break;
-  case EmitKind::Lib:
-    kind = "lib";
-    break;
-  case EmitKind::Obj:
-    kind = "obj";
-    break;
-  case EmitKind::Llvm:
-    kind = "llvm";
-    break;
+/// The one model that --emit=exe|lib|obj|llvm compiles.
+static FailureOr<func::FuncOp> singleModel(ModuleOp module) {
+  SmallVector<func::FuncOp> models;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func->hasAttr(ndr::kModelAttr))
+      models.push_back(func);
+  if (models.size() == 1)
+    return models.front();
+  if (models.empty())
+    return fail("'" + inputFilename + "' has no model (a func.func with the "
+                "ndr.model attribute)");
+  std::string names = llvm::join(
+      llvm::map_range(models, [](func::FuncOp f) { return f.getSymName(); }),
+      ", ");
+  return fail("'" + inputFilename + "' has models " + names +
+              ": choose one with --model=NAME");
+}
+
+/// Lowers the module to the LLVM dialect for the CPU.
+static LogicalResult lowerToLLVM(ModuleOp module, bool openmp) {
+  PassManager pm(module->getName());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  ndr::CpuLoweringOptions options;
+  options.mode = mode;
+  options.openmp = openmp;
+  ndr::buildCpuLoweringPipeline(pm, options);
+  return pm.run(module);
+}
+
+static LogicalResult writeFile(StringRef path, StringRef text) {
+  std::error_code ec;
+  llvm::raw_fd_ostream file(path, ec);
+  if (ec)
+    return fail("cannot write '" + path + "': " + ec.message());
+  file << text;
+  return success();
+}
+
+/// exe, lib, obj and llvm: the model lowered, compiled, and packaged with
+/// the runtime (tools/ndrc/ModelPackage.h).
+static LogicalResult emitNative(ModuleOp module) {
+  FailureOr<func::FuncOp> model = singleModel(module);
+  if (failed(model))
+    return failure();
+  FailureOr<ndr::ModelInfo> info = ndr::prepareModel(*model);
+  ndr::Toolchain toolchain = ndr::Toolchain::fromEnvironment();
+  if (failed(info) || failed(lowerToLLVM(module, !toolchain.libomp.empty())))
+    return failure();
+
+  if (emitKind == EmitKind::Llvm) {
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule =
+        ndr::translateToLLVMIR(module, llvmContext);
+    if (!llvmModule)
+      return fail("translation to LLVM IR failed");
+    return emitText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
   }
-  return fail("--emit=" + kind + " is not available yet; use --emit=mlir");
+
+  // Build in a scratch folder; only the products go to OUT.
+  SmallString<128> dir;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("ndrc-" + info->name, dir))
+    return fail("cannot create a temporary folder: " + ec.message());
+  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(dir); });
+  auto inDir = [&](StringRef name) {
+    SmallString<128> path(dir);
+    llvm::sys::path::append(path, name);
+    return std::string(path);
+  };
+  std::string modelObject = inDir("model.o"), descObject = inDir("desc.o");
+  if (failed(ndr::emitObjectFile(module, modelObject, cpu)))
+    return failure();
+
+  StringRef out = outputFilename;
+  bool library = emitKind != EmitKind::Exe;
+  std::string header = ndr::generateModelHeader(*info);
+  if (library && failed(writeFile(inDir(info->name + ".h"), header)))
+    return failure();
+  std::string source = ndr::generateModelSource(
+      *info, library ? ndr::PackageKind::Library : ndr::PackageKind::Executable);
+  if (failed(toolchain.compileC(dir, "desc", source, descObject)))
+    return failure();
+
+  switch (emitKind) {
+  case EmitKind::Exe:
+    return toolchain.link({modelObject, descObject},
+                          out.empty() ? info->name : out.str(), false);
+  case EmitKind::Lib: {
+    std::string base = out.empty() ? info->name : out.str();
+    if (StringRef(base).ends_with(".so"))
+      base.resize(base.size() - 3);
+    if (failed(toolchain.link({modelObject, descObject}, base + ".so", true)))
+      return failure();
+    return writeFile(base + ".h", header);
+  }
+  default: {
+    std::string base = out.empty() ? info->name : out.str();
+    if (StringRef(base).ends_with(".o"))
+      base.resize(base.size() - 2);
+    if (failed(toolchain.mergeObjects({modelObject, descObject}, base + ".o")))
+      return failure();
+    return writeFile(base + ".h", header);
+  }
+  }
+}
+
+static LogicalResult emitMlir(ModuleOp module) {
+  return emitText([&](llvm::raw_ostream &os) { module.print(os); });
+}
+
+/// One case per --emit kind.
+static LogicalResult emit(ModuleOp module) {
+  if (emitKind == EmitKind::Mlir)
+    return emitMlir(module);
+  return emitNative(module);
 }
 
 int main(int argc, char **argv) {
@@ -224,6 +335,7 @@ int main(int argc, char **argv) {
 
   DialectRegistry registry;
   registry.insert<ndr::NdrDialect, func::FuncDialect>();
+  ndr::registerCpuLoweringExtensions(registry);
   MLIRContext context(registry);
   // Diagnostics show the source line; a dump of the op would only repeat it
   // in IR the user of a .ndr file never wrote.

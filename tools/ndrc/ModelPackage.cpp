@@ -1,0 +1,318 @@
+//===- ModelPackage.cpp - a compiled model as a program or library --------===//
+
+#include "tools/ndrc/ModelPackage.h"
+
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::ndr;
+
+/// A C identifier made of `name`: other characters become '_'.
+static std::string cIdentifier(StringRef name) {
+  std::string id;
+  for (char c : name)
+    id += llvm::isAlnum(c) ? c : '_';
+  if (id.empty() || llvm::isDigit(id.front()))
+    id.insert(id.begin(), '_');
+  return id;
+}
+
+static std::string cString(StringRef text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+static StringRef runtimeDtype(Type element) {
+  if (element.isF16())
+    return "NDR_F16";
+  if (element.isBF16())
+    return "NDR_BF16";
+  return "NDR_F32";
+}
+
+/// The C type of one element as the typed API passes it: f16 and bf16 travel
+/// as their bits.
+static StringRef cElementType(Type element) {
+  return element.isF32() ? "float" : "uint16_t";
+}
+
+FailureOr<ModelInfo> ndr::prepareModel(func::FuncOp model) {
+  ModelInfo info;
+  info.name = cIdentifier(model.getSymName());
+  auto module = model->getParentOfType<ModuleOp>();
+  SymbolTable symbols(module);
+
+  auto tensorType = [&](Type type, Location loc) -> RankedTensorType {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.hasStaticShape())
+      emitError(loc) << "model '" << model.getSymName()
+                     << "': every argument and result must be a static tensor";
+    return tensor;
+  };
+  for (BlockArgument arg : model.getArguments()) {
+    unsigned i = arg.getArgNumber();
+    RankedTensorType type = tensorType(arg.getType(), arg.getLoc());
+    if (!type)
+      return failure();
+    auto name = [&](StringRef attr) {
+      auto value = model.getArgAttrOfType<StringAttr>(i, attr);
+      return value ? value.getValue().str() : std::string();
+    };
+    if (std::string param = name(kParamAttr); !param.empty()) {
+      std::optional<ParamInit> init;
+      if (auto text = model.getArgAttrOfType<StringAttr>(i, kInitAttr))
+        init = parseParamInit(text.getValue());
+      info.params.push_back({param, type, init});
+    } else if (std::string derived = name(kDerivedAttr); !derived.empty()) {
+      info.derived.push_back({derived, type, std::nullopt});
+    } else {
+      std::string input = name(kInputAttr);
+      info.inputs.push_back(
+          {input.empty() ? "input" + std::to_string(i) : input, type,
+           std::nullopt});
+    }
+  }
+  for (auto [i, type] : llvm::enumerate(model.getResultTypes())) {
+    RankedTensorType tensor = tensorType(type, model.getLoc());
+    if (!tensor)
+      return failure();
+    auto name = model.getResultAttrOfType<StringAttr>(i, kOutputAttr);
+    info.outputs.push_back(
+        {name ? name.getValue().str() : "output" + std::to_string(i), tensor,
+         std::nullopt});
+  }
+
+  info.runSymbol = "ndr_" + info.name + "_run";
+  if (auto initRef = model->getAttrOfType<FlatSymbolRefAttr>(kParamInitFuncAttr)) {
+    auto init = symbols.lookup<func::FuncOp>(initRef.getValue());
+    if (!init)
+      return model.emitError("init function ") << initRef << " not found";
+    info.initSymbol = "ndr_" + info.name + "_init";
+    if (failed(symbols.rename(init, info.initSymbol)))
+      return failure();
+  }
+  if (failed(symbols.rename(model, info.runSymbol)))
+    return failure();
+  return info;
+}
+
+namespace {
+
+/// Writes the C of one model.
+class SourceWriter {
+public:
+  SourceWriter(const ModelInfo &model, llvm::raw_ostream &os)
+      : model(model), os(os) {}
+
+  void descriptor() {
+    unsigned numBuffers = model.inputs.size() + model.params.size() +
+                          model.derived.size() + model.outputs.size();
+    unsigned numInit = model.params.size() + model.derived.size();
+    os << "void " << model.runSymbol << "(" << pointers(numBuffers)
+       << "uint64_t);\n";
+    if (!model.initSymbol.empty())
+      os << "void " << model.initSymbol << "(" << pointers(numInit, false)
+         << ");\n";
+    os << "\n";
+    table("inputs", model.inputs);
+    table("params", model.params);
+    table("derived", model.derived);
+    table("outputs", model.outputs);
+    os << "static void run_model(void **b, uint64_t seed) {\n  "
+       << model.runSymbol << "(" << buffers(numBuffers) << "seed);\n}\n\n";
+    if (!model.initSymbol.empty())
+      os << "static void init_model(void **b) {\n  " << model.initSymbol << "("
+         << buffers(numInit, false) << ");\n}\n\n";
+    os << "static const ndr_model_desc model_desc = {\n  "
+       << cString(model.name) << ", " << model.inputs.size() << ", "
+       << model.params.size() << ", " << model.derived.size() << ", "
+       << model.outputs.size() << ",\n  " << arrayOrNull("inputs", model.inputs)
+       << ", " << arrayOrNull("params", model.params) << ", "
+       << arrayOrNull("derived", model.derived) << ", "
+       << arrayOrNull("outputs", model.outputs) << ",\n  "
+       << (model.initSymbol.empty() ? "NULL" : "init_model")
+       << ", run_model};\n\n";
+  }
+
+  void main() {
+    os << "int main(int argc, char **argv) {\n"
+       << "  return ndr_exe_main(&model_desc, argc, argv);\n}\n";
+  }
+
+  void api() {
+    std::string m = model.name;
+    os << "struct " << m << "_model { ndr_model *model; };\n\n";
+    os << m << "_model *" << m
+       << "_create(const char *params_path, uint64_t seed) {\n"
+       << "  ndr_model *model;\n"
+       << "  if (ndr_model_create(&model_desc, params_path, seed, &model) != "
+          "NDR_OK)\n    return NULL;\n"
+       << "  " << m << "_model *handle = (" << m
+       << "_model *)malloc(sizeof *handle);\n"
+       << "  if (!handle) {\n    ndr_model_destroy(model);\n"
+       << "    ndr_set_error(NDR_ERR_NOMEM, \"out of memory\");\n"
+       << "    return NULL;\n  }\n"
+       << "  handle->model = model;\n  return handle;\n}\n\n";
+    os << "int " << m << "_run(" << runParameters() << ") {\n"
+       << "  const void *inputs[] = {" << names(model.inputs, "NULL") << "};\n"
+       << "  void *outputs[] = {" << names(model.outputs, "NULL") << "};\n"
+       << "  return (int)ndr_model_run(model->model, inputs, outputs, seed);\n"
+       << "}\n\n";
+    os << "void " << m << "_destroy(" << m << "_model *model) {\n"
+       << "  if (model) {\n    ndr_model_destroy(model->model);\n"
+       << "    free(model);\n  }\n}\n\n";
+    os << "const char *" << m << "_last_error(void) {\n"
+       << "  return ndr_last_error();\n}\n";
+  }
+
+  std::string runParameters() {
+    std::string text = "const " + model.name + "_model *model";
+    for (const TensorInfo &t : model.inputs)
+      text += llvm::formatv(", const {0} *{1}", cElementType(t.type.getElementType()),
+                            cIdentifier(t.name));
+    for (const TensorInfo &t : model.outputs)
+      text += llvm::formatv(", {0} *{1}", cElementType(t.type.getElementType()),
+                            cIdentifier(t.name));
+    return text + ", uint64_t seed";
+  }
+
+private:
+  static std::string pointers(unsigned n, bool trailingComma = true) {
+    std::string text;
+    for (unsigned i = 0; i < n; ++i)
+      text += (i ? ", " : "") + std::string("void *");
+    return text + (trailingComma && n ? ", " : "");
+  }
+  static std::string buffers(unsigned n, bool trailingComma = true) {
+    std::string text;
+    for (unsigned i = 0; i < n; ++i)
+      text += (i ? ", b[" : "b[") + std::to_string(i) + "]";
+    return text + (trailingComma && n ? ", " : "");
+  }
+  static std::string names(const std::vector<TensorInfo> &tensors,
+                           StringRef empty) {
+    if (tensors.empty())
+      return empty.str();
+    std::string text;
+    for (const TensorInfo &t : tensors)
+      text += (text.empty() ? "" : ", ") + cIdentifier(t.name);
+    return text;
+  }
+  static std::string arrayOrNull(StringRef group,
+                                 const std::vector<TensorInfo> &tensors) {
+    return tensors.empty() ? "NULL" : group.str();
+  }
+
+  void table(StringRef group, const std::vector<TensorInfo> &tensors) {
+    if (tensors.empty())
+      return;
+    for (auto [i, t] : llvm::enumerate(tensors)) {
+      if (t.type.getRank() == 0)
+        continue;
+      os << "static const int64_t " << group << "_shape" << i << "[] = {";
+      llvm::interleaveComma(t.type.getShape(), os);
+      os << "};\n";
+    }
+    os << "static const ndr_tensor_desc " << group << "[] = {\n";
+    for (auto [i, t] : llvm::enumerate(tensors)) {
+      StringRef init = "NDR_INIT_NONE";
+      double std = 0.0;
+      if (t.init) {
+        switch (t.init->kind) {
+        case ParamInit::Kind::Zeros:
+          init = "NDR_INIT_ZEROS";
+          break;
+        case ParamInit::Kind::Ones:
+          init = "NDR_INIT_ONES";
+          break;
+        case ParamInit::Kind::Normal:
+          init = "NDR_INIT_NORMAL";
+          std = t.init->std;
+          break;
+        }
+      }
+      os << "  {" << cString(t.name) << ", "
+         << runtimeDtype(t.type.getElementType()) << ", " << t.type.getRank()
+         << ", ";
+      if (t.type.getRank() == 0)
+        os << "NULL";
+      else
+        os << group << "_shape" << i;
+      os << ", " << init << ", " << llvm::formatv("{0:e}", std) << "f},\n";
+    }
+    os << "};\n\n";
+  }
+
+  const ModelInfo &model;
+  llvm::raw_ostream &os;
+};
+
+} // namespace
+
+std::string ndr::generateModelSource(const ModelInfo &model,
+                                     PackageKind kind) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "/* Generated by ndrc for model '" << model.name
+     << "': do not edit. */\n#include <stdint.h>\n#include <stdlib.h>\n\n"
+     << "#include \"ndr_model.h\"\n\n";
+  if (kind == PackageKind::Library)
+    os << "#include \"" << model.name << ".h\"\n\n";
+  SourceWriter writer(model, os);
+  writer.descriptor();
+  if (kind == PackageKind::Executable)
+    writer.main();
+  else
+    writer.api();
+  return text;
+}
+
+std::string ndr::generateModelHeader(const ModelInfo &model) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  std::string m = model.name, guard = llvm::StringRef(m).upper() + "_H";
+  os << "/* Generated by ndrc: the C API of model '" << m << "'. */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  os << "/* Shapes (row-major). f16 and bf16 tensors travel as uint16_t bits. */\n";
+  auto shapes = [&](StringRef what, const std::vector<TensorInfo> &tensors) {
+    for (const TensorInfo &t : tensors) {
+      std::string macro = llvm::StringRef(m + "_" + cIdentifier(t.name)).upper();
+      os << "/* " << what << " " << t.name << ": " << t.type << " */\n"
+         << "#define " << macro << "_RANK " << t.type.getRank() << "\n"
+         << "#define " << macro << "_NUMEL " << t.type.getNumElements() << "\n";
+      if (t.type.getRank()) {
+        os << "#define " << macro << "_SHAPE {";
+        llvm::interleaveComma(t.type.getShape(), os);
+        os << "}\n";
+      }
+    }
+  };
+  shapes("input", model.inputs);
+  shapes("output", model.outputs);
+  os << "\ntypedef struct " << m << "_model " << m << "_model;\n\n"
+     << "/* Loads the parameters from a safetensors file, or with params_path\n"
+     << " * NULL fills them from their declared initializers (drawn with seed),\n"
+     << " * and computes derived weights once. NULL on error: see "
+     << m << "_last_error(). */\n"
+     << m << "_model *" << m
+     << "_create(const char *params_path, uint64_t seed);\n\n"
+     << "/* One run on caller-owned buffers; seed drives dropout in train mode.\n"
+     << " * Returns 0, or a nonzero status with " << m << "_last_error() set.\n"
+     << " * Runs of one model may overlap in several threads. */\n";
+  SourceWriter writer(model, llvm::nulls());
+  os << "int " << m << "_run(" << writer.runParameters() << ");\n\n"
+     << "void " << m << "_destroy(" << m << "_model *model);\n\n"
+     << "/* The last error of this thread, one line. */\n"
+     << "const char *" << m << "_last_error(void);\n\n"
+     << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+  return text;
+}

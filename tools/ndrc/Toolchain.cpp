@@ -1,0 +1,86 @@
+//===- Toolchain.cpp - the host C compiler and linker ---------------------===//
+
+#include "tools/ndrc/Toolchain.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::ndr;
+
+static std::string fromEnv(const char *name, const char *fallback) {
+  const char *value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+Toolchain Toolchain::fromEnvironment() {
+  return {fromEnv("NDR_CC", NDR_HOST_CC), fromEnv("NDR_CXX", NDR_HOST_CXX),
+          fromEnv("NDR_RUNTIME_LIB", NDR_RUNTIME_LIB),
+          fromEnv("NDR_RUNTIME_INCLUDE", NDR_RUNTIME_INCLUDE), NDR_LIBOMP};
+}
+
+LogicalResult ndr::runCommand(ArrayRef<std::string> args) {
+  llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(args[0]);
+  std::string error;
+  int status = -1;
+  if (program) {
+    SmallVector<StringRef> refs(args.begin(), args.end());
+    status = llvm::sys::ExecuteAndWait(*program, refs, /*Env=*/std::nullopt,
+                                       /*Redirects=*/{}, 0, 0, &error);
+  } else {
+    error = "not found";
+  }
+  if (status == 0)
+    return success();
+  llvm::errs() << "ndrc: error: '" << args[0] << "' failed"
+               << (error.empty() ? "" : ": " + error) << "; the command was:\n  "
+               << llvm::join(args, " ") << "\n";
+  return failure();
+}
+
+LogicalResult Toolchain::compileC(StringRef dir, StringRef name,
+                                  StringRef source, StringRef object) const {
+  SmallString<256> path(dir);
+  llvm::sys::path::append(path, name + ".c");
+  std::error_code ec;
+  llvm::raw_fd_ostream file(path, ec);
+  if (ec) {
+    llvm::errs() << "ndrc: error: cannot write " << path << ": "
+                 << ec.message() << "\n";
+    return failure();
+  }
+  file << source;
+  file.close();
+  return runCommand({cc, "-std=c11", "-O2", "-fPIC", "-I" + runtimeInclude,
+                     "-I" + dir.str(), "-c", std::string(path), "-o",
+                     object.str()});
+}
+
+LogicalResult Toolchain::link(ArrayRef<std::string> objects, StringRef out,
+                              bool shared) const {
+  std::vector<std::string> args{cxx};
+  if (shared)
+    args.push_back("-shared");
+  args.insert(args.end(), objects.begin(), objects.end());
+  args.push_back(runtimeLib);
+  if (!libomp.empty()) {
+    args.push_back(libomp);
+    args.push_back("-Wl,-rpath," +
+                   llvm::sys::path::parent_path(libomp).str());
+  }
+  args.insert(args.end(), {"-lpthread", "-lm", "-o", out.str()});
+  return runCommand(args);
+}
+
+LogicalResult Toolchain::mergeObjects(ArrayRef<std::string> objects,
+                                      StringRef out) const {
+  std::vector<std::string> args{cc, "-r", "-nostdlib"};
+  args.insert(args.end(), objects.begin(), objects.end());
+  args.insert(args.end(), {"-o", out.str()});
+  return runCommand(args);
+}
