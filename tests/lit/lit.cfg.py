@@ -14,6 +14,10 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%ndr_src_root", config.ndr_src_root))
+# The golden data of the end-to-end tests (tests/data/make_golden.py).
+config.substitutions.append(("%golden", os.path.join(config.ndr_src_root, "tests", "data", "e2e")))
+# The host C++ compiler, for tests that build a program against a compiled model.
+config.substitutions.append(("%host_cxx", config.host_cxx))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -64,8 +64,10 @@ LogicalResult Toolchain::compileC(StringRef dir, StringRef name,
 LogicalResult Toolchain::link(ArrayRef<std::string> objects, StringRef out,
                               bool shared) const {
   std::vector<std::string> args{cxx};
+  // A shared library is found by its file name, wherever it was built.
   if (shared)
-    args.push_back("-shared");
+    args.insert(args.end(),
+                {"-shared", "-Wl,-soname," + llvm::sys::path::filename(out).str()});
   args.insert(args.end(), objects.begin(), objects.end());
   args.push_back(runtimeLib);
   if (!libomp.empty()) {
