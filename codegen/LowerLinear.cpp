@@ -14,7 +14,8 @@ namespace {
 /// `y = x W^T + b` on the input collapsed to `[rows, in]`: an f32
 /// accumulation over `(row, out, in)` that reads W `[out, in]` as stored (no
 /// transpose is materialized), then an epilogue adding the bias and rounding
-/// to the storage type. A BLAS call would replace the first generic.
+/// to the storage type. ndrc lowers f32 linear to OpenBLAS instead
+/// (ndr-linear-to-blas); these loops serve f16/bf16 and --no-blas.
 struct LowerLinear : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp op,

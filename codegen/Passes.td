@@ -41,6 +41,21 @@ def DropInterfaceAttrs : Pass<"ndr-drop-interface-attrs", "::mlir::ModuleOp"> {
   }];
 }
 
+def LinearToBlas : Pass<"ndr-linear-to-blas", "::mlir::ModuleOp"> {
+  let summary = "Lower f32 ndr.linear to a call of the runtime's BLAS linear";
+  let description = [{
+    Replaces each f32 `ndr.linear` by a call of `ndr_linear_f32` (runtime,
+    OpenBLAS sgemm) on the buffers of its operands and a fresh result
+    buffer. `ndrc` runs it when it links the runtime; without it `linear`
+    lowers to generated loops, which the JIT tests use. Pointers travel as
+    `index` (the aligned base plus the offset), the shapes as i64.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "Lower elementwise ops, activations, linear, dropout and "
                 "batch_norm to linalg on tensors";

@@ -27,6 +27,8 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
                                    const CpuLoweringOptions &options) {
   // ndr on tensors -> linalg, vector and scf on tensors.
   pm.addPass(createSeedArgument());
+  if (options.blas)
+    pm.addPass(createLinearToBlas());
   pm.addNestedPass<func::FuncOp>(createLowerNormRows({options.mode}));
   pm.addNestedPass<func::FuncOp>(createLowerToLinalg({options.mode}));
   pm.addPass(createCanonicalizerPass());

@@ -34,6 +34,12 @@ struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
       llvm::cl::desc("run parallel loops (norm rows, elementwise ops, linear) "
                      "on OpenMP threads; the object then needs libomp"),
       llvm::cl::init(true)};
+  Option<bool> blas{
+      *this, "blas",
+      llvm::cl::desc("lower f32 linear to the runtime's OpenBLAS call "
+                     "(ndr_linear_f32) instead of generated loops; the object "
+                     "then needs libndr_runtime and OpenBLAS"),
+      llvm::cl::init(false)};
 };
 
 /// Lowers a module of ndr models (func.func over static tensors) to the LLVM

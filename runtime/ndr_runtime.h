@@ -214,6 +214,14 @@ void ndr_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t begin,
                                             int64_t end),
                       void *ctx);
 
+/* ---- Linear through BLAS ------------------------------------------------ */
+
+/* y[rows, out] = x[rows, in] * w[out, in]^T + b[out] (b may be NULL), f32,
+ * row-major, through OpenBLAS's sgemm. Generated code calls it for f32
+ * ndr.linear when ndrc links the runtime. */
+void ndr_linear_f32(const float *x, const float *w, const float *b, float *y,
+                    int64_t rows, int64_t in, int64_t out);
+
 #ifdef __cplusplus
 }
 #endif

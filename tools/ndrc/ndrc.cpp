@@ -100,6 +100,12 @@ static cl::opt<bool> noOpt("no-opt",
                            cl::cat(ndrcCategory));
 
 static cl::opt<bool>
+    noBlas("no-blas",
+           cl::desc("Lower f32 linear to generated loops instead of the "
+                    "runtime's OpenBLAS call (slower; for comparison)"),
+           cl::cat(ndrcCategory));
+
+static cl::opt<bool>
     remarks("ndr-remarks",
             cl::desc("Say where a fusion or fold did not apply, and why"),
             cl::cat(ndrcCategory));
@@ -222,6 +228,9 @@ static LogicalResult lowerToLLVM(ModuleOp module, bool openmp) {
   ndr::CpuLoweringOptions options;
   options.mode = mode;
   options.openmp = openmp;
+  // ndrc links the runtime, whose OpenBLAS linear beats generated loops
+  // (README, "Benchmarks").
+  options.blas = !noBlas;
   ndr::buildCpuLoweringPipeline(pm, options);
   return pm.run(module);
 }

@@ -1,0 +1,24 @@
+//===- linear.cpp - ndr.linear through OpenBLAS ---------------------------===//
+//
+// The one kernel the runtime holds (DESIGN.md section 8): a matrix product is
+// where a tuned BLAS beats generated loop nests by an order of magnitude.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/ndr_runtime.h"
+
+#include <cblas.h>
+
+extern "C" void ndr_linear_f32(const float *x, const float *w, const float *b,
+                               float *y, int64_t rows, int64_t in,
+                               int64_t out) {
+  float beta = 0.0f;
+  if (b) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t o = 0; o < out; ++o)
+        y[r * out + o] = b[o];
+    beta = 1.0f;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x,
+              in, w, in, beta, y, out);
+}
