@@ -43,6 +43,39 @@ size_t byteCount(const ndr_tensor_desc &t);
 ndr_status fillNormal(const ndr_tensor_desc &t, void *dst, float stddev,
                       uint64_t seed, uint32_t stream);
 
+// What the .npy and safetensors header parsers share: a cursor over the
+// header text and errors that say where it went wrong.
+class HeaderCursor {
+public:
+  HeaderCursor(const char *text, size_t size)
+      : pos(text), begin(text), end(text + size) {}
+
+  std::string error;
+
+protected:
+  const char *pos, *begin, *end;
+
+  bool failAt(const std::string &what) {
+    error = "malformed header at byte " + std::to_string(pos - begin) + ": " + what;
+    return false;
+  }
+  void skipSpace() {
+    while (pos < end && (*pos == ' ' || *pos == '\t' || *pos == '\n' || *pos == '\r'))
+      ++pos;
+  }
+  bool consume(char c) {
+    if (pos < end && *pos == c) {
+      ++pos;
+      return true;
+    }
+    return false;
+  }
+  bool expect(char c) {
+    skipSpace();
+    return consume(c) || failAt(std::string("expected '") + c + "'");
+  }
+};
+
 } // namespace ndr_rt
 
 #endif // NDR_RUNTIME_INTERNAL_H

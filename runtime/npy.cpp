@@ -14,6 +14,7 @@
 
 namespace {
 using ndr_rt::fail;
+using ndr_rt::HeaderCursor;
 
 constexpr char magic[] = "\x93NUMPY";
 constexpr size_t magicSize = 6;
@@ -37,9 +38,9 @@ const char *descrOf(ndr_dtype dtype) {
 }
 
 // Recursive descent over the dict literal; `error` says what went wrong.
-class HeaderParser {
+class HeaderParser : public HeaderCursor {
 public:
-  HeaderParser(const char *text, size_t size) : pos(text), begin(text), end(text + size) {}
+  using HeaderCursor::HeaderCursor;
 
   bool parse(ndr_tensor_info *info) {
     bool haveDescr = false, haveOrder = false, haveShape = false;
@@ -99,30 +100,7 @@ public:
     return true;
   }
 
-  std::string error;
-
 private:
-  const char *pos, *begin, *end;
-
-  bool failAt(const std::string &what) {
-    error = "malformed header at byte " + std::to_string(pos - begin) + ": " + what;
-    return false;
-  }
-  void skipSpace() {
-    while (pos < end && (*pos == ' ' || *pos == '\t' || *pos == '\n' || *pos == '\r'))
-      ++pos;
-  }
-  bool consume(char c) {
-    if (pos < end && *pos == c) {
-      ++pos;
-      return true;
-    }
-    return false;
-  }
-  bool expect(char c) {
-    skipSpace();
-    return consume(c) || failAt(std::string("expected '") + c + "'");
-  }
   bool parseString(std::string &out) {
     skipSpace();
     if (pos == end || (*pos != '\'' && *pos != '"'))

@@ -21,6 +21,7 @@
 
 namespace {
 using ndr_rt::fail;
+using ndr_rt::HeaderCursor;
 
 struct Tensor {
   std::string name;
@@ -37,9 +38,9 @@ constexpr const char *dtypeNames[] = {
 constexpr int numDtypes = sizeof(dtypeNames) / sizeof(dtypeNames[0]);
 
 // A strict parser for exactly the JSON that a safetensors header holds.
-class HeaderParser {
+class HeaderParser : public HeaderCursor {
 public:
-  HeaderParser(const char *text, size_t size) : pos(text), begin(text), end(text + size) {}
+  using HeaderCursor::HeaderCursor;
 
   bool parse(std::vector<Tensor> &tensors,
              std::vector<std::pair<std::string, std::string>> &metadata) {
@@ -72,30 +73,7 @@ public:
     return pos == end || failAt("unexpected text after the header object");
   }
 
-  std::string error;
-
 private:
-  const char *pos, *begin, *end;
-
-  bool failAt(const std::string &what) {
-    error = "malformed header at byte " + std::to_string(pos - begin) + ": " + what;
-    return false;
-  }
-  void skipSpace() {
-    while (pos < end && (*pos == ' ' || *pos == '\t' || *pos == '\n' || *pos == '\r'))
-      ++pos;
-  }
-  bool consume(char c) {
-    if (pos < end && *pos == c) {
-      ++pos;
-      return true;
-    }
-    return false;
-  }
-  bool expect(char c) {
-    skipSpace();
-    return consume(c) || failAt(std::string("expected '") + c + "'");
-  }
   // After a member or element: true on ',', false on `close` or an error.
   bool nextMember(char close) {
     skipSpace();
