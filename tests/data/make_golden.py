@@ -224,6 +224,16 @@ def build_cases():
   return %y : {ttype(x)}""", dict(x=x), dict(w=w, bias=bias, mean=mean, var=var, g=g, bt=bt),
          dict(y=mlp))
 
+    # Train-mode batch_norm normalizes with the batch statistics (biased
+    # variance); its running statistics are updated in place, unseen here.
+    x = rand(6, 16, scale=2.0) + 1.0
+    mean, var, g, bt = rand(16), torch.rand(16) + 0.5, rand(16), rand(16)
+    case("batch_norm_train", f"""
+  %y = ndr.batch_norm %x stats(%mean, %var : {ttype(mean)}) gamma(%g : {ttype(g)}) beta(%bt : {ttype(bt)}) : {ttype(x)}
+  return %y : {ttype(x)}""", dict(x=x), dict(mean=mean, var=var, g=g, bt=bt),
+         dict(y=lambda x, mean, var, g, bt: F.batch_norm(
+             x, mean.clone(), var.clone(), g, bt, True, 0.1, 1e-5)), mode="train")
+
     # Train-mode dropout and DropConnect, masks bit-exact.
     x = rand(3, 777)
     case("dropout_train", f"""
