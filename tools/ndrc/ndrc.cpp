@@ -143,12 +143,16 @@ static OwningOpRef<ModuleOp> loadModule(llvm::SourceMgr &sourceMgr,
   return module;
 }
 
+/// The functions of the module that are models (ndr.model).
+static SmallVector<func::FuncOp> modelsOf(ModuleOp module) {
+  return llvm::to_vector(llvm::make_filter_range(
+      module.getOps<func::FuncOp>(),
+      [](func::FuncOp func) { return func->hasAttr(ndr::kModelAttr); }));
+}
+
 /// Keeps the model `name` (and its init function) and erases the others.
 static LogicalResult selectModel(ModuleOp module, StringRef name) {
-  SmallVector<func::FuncOp> models;
-  for (auto func : module.getOps<func::FuncOp>())
-    if (func->hasAttr(ndr::kModelAttr))
-      models.push_back(func);
+  SmallVector<func::FuncOp> models = modelsOf(module);
   auto *kept = llvm::find_if(
       models, [&](func::FuncOp func) { return func.getSymName() == name; });
   if (kept == models.end()) {
@@ -204,10 +208,7 @@ static LogicalResult emitText(llvm::function_ref<void(llvm::raw_ostream &)> prin
 
 /// The one model that --emit=exe|lib|obj|llvm compiles.
 static FailureOr<func::FuncOp> singleModel(ModuleOp module) {
-  SmallVector<func::FuncOp> models;
-  for (auto func : module.getOps<func::FuncOp>())
-    if (func->hasAttr(ndr::kModelAttr))
-      models.push_back(func);
+  SmallVector<func::FuncOp> models = modelsOf(module);
   if (models.size() == 1)
     return models.front();
   if (models.empty())
