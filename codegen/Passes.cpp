@@ -4,11 +4,13 @@
 #include "codegen/Passes.h"
 #include "dialect/NdrOps.h"
 
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::ndr {
 #define GEN_PASS_DEF_LOWERTOLINALG
-#define GEN_PASS_DEF_LOWERNORMROWS
+#define GEN_PASS_DEF_LOWERFUSIONS
 #include "codegen/Passes.h.inc"
 } // namespace mlir::ndr
 
@@ -18,9 +20,13 @@ using namespace mlir::ndr;
 /// Reports why the patterns left `op` alone: what the model lacks, where the
 /// lowering needs something of it.
 static void reportNotLowered(Operation *op, Mode mode) {
-  bool random = isa<DropoutOp, DropConnectOp>(op);
-  if (auto fused = dyn_cast<FusedAddNormOp>(op))
-    random = fused.hasDropout();
+  bool random = op->walk([](Operation *nested) {
+                    auto fused = dyn_cast<FusedAddNormOp>(nested);
+                    return isa<DropoutOp, DropConnectOp>(nested) ||
+                                   (fused && fused.hasDropout())
+                               ? WalkResult::interrupt()
+                               : WalkResult::advance();
+                  }).wasInterrupted();
   if (mode == Mode::Train && random && !lookupSeed(op)) {
     op->emitOpError(
         "draws a dropout mask in train mode but its function has no i64 seed "
@@ -57,24 +63,32 @@ struct LowerToLinalgPass : ndr::impl::LowerToLinalgBase<LowerToLinalgPass> {
   using LowerToLinalgBase::LowerToLinalgBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateLowerElementwisePatterns(patterns);
     populateLowerLinearPatterns(patterns);
-    populateLowerDropoutPatterns(patterns, mode);
     populateLowerBatchNormPatterns(patterns, mode);
-    if (failed(lowerAll<AddOp, MulOp, LinearOp, ReluOp, GeluOp, TanhOp,
-                        SigmoidOp, SiluOp, DropoutOp, DropConnectOp,
-                        BatchNormOp>(getOperation(), std::move(patterns), mode)))
+    if (failed(lowerAll<LinearOp, BatchNormOp>(getOperation(),
+                                               std::move(patterns), mode)))
       signalPassFailure();
   }
 };
 
-struct LowerNormRowsPass : ndr::impl::LowerNormRowsBase<LowerNormRowsPass> {
-  using LowerNormRowsBase::LowerNormRowsBase;
+struct LowerFusionsPass : ndr::impl::LowerFusionsBase<LowerFusionsPass> {
+  using LowerFusionsBase::LowerFusionsBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateLowerNormRowPatterns(patterns, mode);
-    if (failed(lowerAll<LayerNormOp, RmsNormOp, FusedAddNormOp>(
-            getOperation(), std::move(patterns), mode)))
+    populateLowerFusionPatterns(patterns, mode);
+    if (failed(lowerAll<FusionOp>(getOperation(), std::move(patterns), mode)))
+      return signalPassFailure();
+    // erfc, exp and tanh as polynomials: vectorizable, and no libm call per
+    // element. The accuracy is tested against double precision
+    // (tests/unit/codegen/ActivationAccuracyTest.cpp).
+    RewritePatternSet approximations(&getContext());
+    populateMathPolynomialApproximationPatterns(
+        approximations, [](StringRef name) {
+          return name == math::ErfcOp::getOperationName() ||
+                 name == math::ExpOp::getOperationName() ||
+                 name == math::TanhOp::getOperationName();
+        });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(approximations))))
       signalPassFailure();
   }
 };

@@ -24,13 +24,11 @@ namespace ndr {
 #include "codegen/Passes.h.inc"
 
 /// Patterns of `ndr-lower-to-linalg`, one family per file.
-void populateLowerElementwisePatterns(RewritePatternSet &patterns);
 void populateLowerLinearPatterns(RewritePatternSet &patterns);
-void populateLowerDropoutPatterns(RewritePatternSet &patterns, Mode mode);
 void populateLowerBatchNormPatterns(RewritePatternSet &patterns, Mode mode);
 
-/// Patterns of `ndr-lower-norms`.
-void populateLowerNormRowPatterns(RewritePatternSet &patterns, Mode mode);
+/// Patterns of `ndr-lower-fusions`.
+void populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode);
 
 #define GEN_PASS_REGISTRATION
 #include "codegen/Passes.h.inc"

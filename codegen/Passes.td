@@ -57,18 +57,16 @@ def LinearToBlas : Pass<"ndr-linear-to-blas", "::mlir::ModuleOp"> {
 }
 
 def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::func::FuncOp"> {
-  let summary = "Lower elementwise ops, activations, linear, dropout and "
-                "batch_norm to linalg on tensors";
+  let summary = "Lower linear and batch_norm to linalg on tensors";
   let description = [{
-    Each op becomes one or a few `linalg.generic`s whose bodies compute in f32
-    (f16 and bf16 are extended on load and rounded once on store):
-    `ndr.add` and `ndr.mul` with their broadcasting as indexing maps, the
-    activations with PyTorch's formulas (gelu with exact erf or the tanh
-    approximation), `ndr.linear` as a reduction over `[rows, out, in]` of the
-    input collapsed to rows and the untransposed `[out, in]` weight plus a bias
-    epilogue, `ndr.dropout` and `ndr.drop_connect` as the identity (infer) or
-    a Philox4x32-10 mask computed inline from the element's flat index (train),
-    `ndr.batch_norm` with running (infer) or batch (train) statistics.
+    What is not elementwise or a norm (those are `ndr.fusion` groups, lowered
+    by `ndr-lower-fusions`) becomes one or a few `linalg.generic`s whose bodies
+    compute in f32 (f16 and bf16 are extended on load and rounded once on
+    store): `ndr.linear` as a reduction over `[rows, out, in]` of the input
+    collapsed to rows and the untransposed `[out, in]` weight plus a bias
+    epilogue; `ndr.batch_norm` with batch statistics (train; the running
+    statistics updated in place) or, for the f16/bf16 batch norms that
+    `ndr-decompose-batch-norm` leaves, running statistics (infer).
   }];
   let options = [CodegenModeOption];
   let dependentDialects = ["::mlir::arith::ArithDialect",
@@ -80,27 +78,50 @@ def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
-def LowerNormRows : Pass<"ndr-lower-norms", "::mlir::func::FuncOp"> {
-  let summary = "Lower layer_norm, rms_norm and fused_add_norm to vectorized "
-                "row kernels";
+def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
+  let summary = "Lower ndr.fusion groups to vectorized row kernels";
   let description = [{
-    Each norm becomes an `scf.forall` over its rows (the input collapsed to
-    `[rows, row size]`). A row takes two sweeps of `vector<8xf32>` chunks, the
-    last chunk masked when the row size is not a multiple of 8: the first
-    accumulates the statistics, the second writes the output. Layer norm
-    accumulates the sum and the sum of squares of `x - x[0]` (shifting by the
-    row's first element keeps the f32 sums accurate for rows far from zero).
-    `fused_add_norm` recomputes `s = residual + dropout(input + bias)` in both
-    sweeps rather than storing it, so the dropout mask (train mode: Philox on
-    8 lanes at once) is drawn twice but no scratch row is needed; its optional
-    second result `s` is written in the first sweep.
+    Each `ndr.fusion` becomes one `scf.forall` over the rows of its shape
+    viewed as `[rows, size]` (the normalized dimensions of its norm; without a
+    norm, trailing dimensions over which every operand reads as a row vector,
+    a per-row value or a short row, or the flat tensor in rows of up to 4096
+    when every operand is the full tensor). A row is swept in `vector<8xf32>`
+    chunks, the last masked when the size is not a multiple of 8; each chunk
+    evaluates the group's ops as f32 vector arithmetic (f16 and bf16 are
+    extended on load and rounded once on store).
+
+    With a norm, sweep 1 evaluates the prologue once per element, keeps the
+    norm's input in a stack scratch row (rows up to 16384 elements; longer
+    ones recompute it), accumulates its sum (layer) or sum of squares (rms)
+    and writes the prologue's results; layer norm then sums the squared
+    deviations from the mean over the scratch row (two-pass variance); the
+    last sweep normalizes and evaluates the epilogue. Train-mode dropout
+    draws Philox4x32-10 once per element: 8 blocks per `vector<8xi32>`
+    evaluation over rows of whole 64-element spans, one block per chunk
+    otherwise, one per lane when chunks straddle blocks.
+
+    Then `math.erfc`, `math.exp` and `math.tanh` become polynomial
+    approximations (vectorizable, no libm calls).
   }];
   let options = [CodegenModeOption];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];
+}
+
+def HoistLoopAllocas : Pass<"ndr-hoist-loop-allocas", "::mlir::func::FuncOp"> {
+  let summary = "Serial code: move the stack scratch of parallel loops to the entry";
+  let description = [{
+    Moves every statically shaped `memref.alloca` inside an `scf.parallel`
+    (the scratch row of a norm kernel) to the entry block of its function.
+    Only for serial code, where iterations run one at a time: the threaded
+    pipeline gets a `memref.alloca_scope` per iteration from
+    `convert-scf-to-openmp` instead.
+  }];
 }
 
 #endif // NDR_CODEGEN_PASSES_TD

@@ -121,6 +121,35 @@ Value ndr::buildPhiloxBlockDraws(OpBuilder &b, Location loc, Value block,
   return vec.bitAnd(vec.shr(spread, shifts), vec.i32(0xFFFF));
 }
 
+std::array<Value, 4> ndr::buildPhiloxWords8(OpBuilder &b, Location loc,
+                                            Value firstBlock, Value seed,
+                                            uint32_t stream) {
+  auto lanes = VectorType::get({8}, b.getI64Type());
+  IntBuilder ib{b, loc, lanes};
+  Value blocks = arith::AddIOp::create(
+      b, loc, vector::BroadcastOp::create(b, loc, lanes, firstBlock),
+      arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(lanes, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7})));
+  return philox(ib, ib.trunc32(blocks), ib.trunc32(ib.shr(blocks, ib.cst(64, 32))),
+                seed, stream);
+}
+
+Value ndr::extractBlockDraws(OpBuilder &b, Location loc, ArrayRef<Value> words,
+                             int64_t lane) {
+  // [w0, w0, w1, w1, w2, w2, w3, w3] of the lane, then low half first.
+  SmallVector<int64_t> pick = {lane, lane, 8 + lane, 8 + lane};
+  Value low = vector::ShuffleOp::create(b, loc, words[0], words[1], pick);
+  Value high = vector::ShuffleOp::create(b, loc, words[2], words[3], pick);
+  Value spread = vector::ShuffleOp::create(b, loc, low, high,
+                                           ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
+  auto lanes = VectorType::get({8}, b.getI32Type());
+  Value shifts = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(lanes, ArrayRef<int32_t>{0, 16, 0, 16, 0,
+                                                              16, 0, 16}));
+  IntBuilder vec{b, loc, lanes};
+  return vec.bitAnd(vec.shr(spread, shifts), vec.i32(0xFFFF));
+}
+
 Value ndr::buildDropoutKeep(OpBuilder &b, Location loc, Value draw, float p) {
   IntBuilder ib{b, loc, draw.getType()};
   auto threshold = static_cast<uint32_t>(std::lround(double(p) * 65536.0));

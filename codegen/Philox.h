@@ -10,6 +10,7 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <array>
 #include <cstdint>
 
 namespace mlir::ndr {
@@ -25,6 +26,17 @@ Value buildPhiloxDraw(OpBuilder &b, Location loc, Value index, Value seed,
 /// evaluation for 8 elements whose flat indices start at `block * 8`.
 Value buildPhiloxBlockDraws(OpBuilder &b, Location loc, Value block, Value seed,
                             uint32_t stream);
+
+/// The 4 Philox words of the 8 consecutive blocks from `firstBlock` (i64
+/// scalar) on, one block per lane (vector<8xi32> each): one vector
+/// evaluation serves 64 elements.
+std::array<Value, 4> buildPhiloxWords8(OpBuilder &b, Location loc,
+                                       Value firstBlock, Value seed,
+                                       uint32_t stream);
+
+/// The 8 draws (vector<8xi32>) of the block in lane `lane` of `words`.
+Value extractBlockDraws(OpBuilder &b, Location loc, ArrayRef<Value> words,
+                        int64_t lane);
 
 /// Whether elements are kept (i1, or a vector of i1) given their draws: the
 /// draw is not below `lround(p * 65536)`.

@@ -29,10 +29,14 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(createSeedArgument());
   if (options.blas)
     pm.addPass(createLinearToBlas());
-  pm.addNestedPass<func::FuncOp>(createLowerNormRows({options.mode}));
+  // Every elementwise op and norm in a group (ndr-optimize formed them; here
+  // for IR that did not go through it), each group one vectorized kernel.
+  pm.addNestedPass<func::FuncOp>(createDecomposeBatchNorm({options.mode}));
+  pm.addNestedPass<func::FuncOp>(createFuseElementwise());
+  pm.addNestedPass<func::FuncOp>(createLowerFusions({options.mode}));
   pm.addNestedPass<func::FuncOp>(createLowerToLinalg({options.mode}));
   pm.addPass(createCanonicalizerPass());
-  // Chains of elementwise generics (bias, activation) become one.
+  // Chains of generics on parameters (folded batch norms) become one.
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCSEPass());
 
@@ -58,6 +62,8 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   if (options.openmp)
     pm.addPass(createConvertSCFToOpenMPPass());
+  else
+    pm.addNestedPass<func::FuncOp>(createHoistLoopAllocas());
 
   // Everything -> LLVM. bf16 rounding is expanded to integer ops so that no
   // compiler-rt helper is needed.
@@ -72,7 +78,7 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass()); // erfc, tanh: libm calls
+  pm.addPass(createConvertMathToLibmPass()); // what is not approximated
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());

@@ -1,6 +1,7 @@
 //===- NdrOps.cpp - ops of the ndr dialect ----------------------*- C++ -*-===//
 
 #include "dialect/NdrOps.h"
+#include "dialect/Fusion.h"
 #include "dialect/Shapes.h"
 
 #include "mlir/IR/Builders.h"
@@ -285,6 +286,69 @@ void FusedAddNormOp::getEffects(
         &effects) {
   if (hasDropout())
     effects.emplace_back(MemoryEffects::Read::get(), RngSeedResource::get());
+}
+
+//===----------------------------------------------------------------------===//
+// fusion
+//===----------------------------------------------------------------------===//
+
+Operation *FusionOp::getRoot() {
+  for (Operation &op : getBody().front())
+    if (isRowReduction(&op))
+      return &op;
+  return nullptr;
+}
+
+ArrayRef<int64_t> FusionOp::getShape() {
+  Operation &first = getBody().front().front();
+  return cast<RankedTensorType>(first.getResult(0).getType()).getShape();
+}
+
+LogicalResult FusionOp::verify() {
+  Block &body = getBody().front();
+  if (body.getArgumentTypes() != getInputs().getTypes())
+    return emitOpError("block argument types must equal the input types");
+  return success();
+}
+
+LogicalResult FusionOp::verifyRegions() {
+  Block &body = getBody().front();
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("body must end with ndr.yield");
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yielded types must equal the result types");
+  if (&body.front() == yield)
+    return emitOpError("must hold at least one op");
+  ArrayRef<int64_t> shape = getShape();
+  Operation *root = nullptr;
+  for (Operation &op : body.without_terminator()) {
+    if (isRowReduction(&op)) {
+      if (root)
+        return op.emitOpError("is a second row reduction in one ndr.fusion");
+      root = &op;
+    } else if (!isElementwise(&op)) {
+      return op.emitOpError("cannot be part of an ndr.fusion: only "
+                            "elementwise ops and one norm can");
+    }
+    for (Type type : op.getResultTypes())
+      if (cast<RankedTensorType>(type).getShape() != shape)
+        return op.emitOpError("result shape ")
+               << formatShape(cast<RankedTensorType>(type).getShape())
+               << " differs from the group's shape " << formatShape(shape);
+  }
+  int64_t firstRowDim =
+      root ? int64_t(shape.size()) - getNormalizedRank(root) : shape.size() - 1;
+  for (BlockArgument arg : body.getArguments()) {
+    ArrayRef<int64_t> operand =
+        cast<RankedTensorType>(arg.getType()).getShape();
+    if (classifyRowAccess(operand, shape, firstRowDim) == RowAccess::Mixed)
+      return emitOpError("operand #")
+             << arg.getArgNumber() << " of shape " << formatShape(operand)
+             << " varies along part of the rows of " << formatShape(shape)
+             << " and across them";
+  }
+  return success();
 }
 
 #define GET_OP_CLASSES

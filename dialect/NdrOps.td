@@ -336,4 +336,57 @@ def Ndr_FusedAddNormOp : Ndr_Op<"fused_add_norm", [
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Fusion groups
+//===----------------------------------------------------------------------===//
+
+def Ndr_FusionOp : Ndr_Op<"fusion", [IsolatedFromAbove, RecursiveMemoryEffects,
+    SingleBlock]> {
+  let summary = "a group of ops compiled into one loop nest";
+  let description = [{
+    Holds elementwise ops (`add`, `mul`, the activations, `dropout`,
+    `drop_connect`) around at most one row reduction (`layer_norm`,
+    `rms_norm`, `fused_add_norm`), all with the result shape of the group.
+    The backends compile each group to one kernel: one loop over the group's
+    rows, where the elementwise ops before the reduction are its prologue
+    (evaluated once per element, in the sweep that gathers the statistics)
+    and those after it its epilogue. The block's arguments are the group's
+    operands, read through broadcasting; `ndr.yield` names its results, every
+    value of the group used outside it. Formed by `ndr-fuse-elementwise`.
+
+    ```mlir
+    %y = ndr.fusion ins(%x, %r, %bias, %g : tensor<8x768xf32>, tensor<8x768xf32>,
+                                            tensor<768xf32>, tensor<768xf32>)
+        -> tensor<8x768xf32> {
+    ^bb0(%a: tensor<8x768xf32>, %b: tensor<8x768xf32>, %c: tensor<768xf32>, %d: tensor<768xf32>):
+      %0 = ndr.add %a, %b : tensor<8x768xf32>, tensor<8x768xf32>
+      %1 = ndr.add %0, %c : tensor<8x768xf32>, tensor<768xf32>
+      %2 = ndr.layer_norm %1 gamma(%d : tensor<768xf32>) : tensor<8x768xf32>
+      ndr.yield %2 : tensor<8x768xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Ndr_Tensor>:$inputs);
+  let results = (outs Variadic<Ndr_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `ins` `(` $inputs `:` type($inputs) `)` `->` type($results) attr-dict-with-keyword
+    $body
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The row reduction of the group, or null.
+    ::mlir::Operation *getRoot();
+    /// The group's iteration shape: the shape of each of its ops' results.
+    ::llvm::ArrayRef<int64_t> getShape();
+  }];
+}
+
+def Ndr_YieldOp : Ndr_Op<"yield", [Pure, Terminator, HasParent<"FusionOp">]> {
+  let summary = "the results of an ndr.fusion group";
+  let arguments = (ins Variadic<Ndr_Tensor>:$values);
+  let assemblyFormat = "$values attr-dict `:` type($values)";
+}
+
 #endif // NDR_OPS_TD

@@ -160,4 +160,74 @@ def CheckVarianceShift : Pass<"ndr-check-variance-shift"> {
   }];
 }
 
+def DecomposeBatchNorm : Pass<"ndr-decompose-batch-norm"> {
+  let summary = "Inference batch_norm as a per-channel scale and shift";
+  let description = [{
+    In infer mode `batch_norm` is elementwise: with per-channel constants
+    `scale = gamma / sqrt(var + eps)` and `shift = beta`, it is
+    `(x + (-mean)) * scale + shift`. The constants are computed by
+    `linalg.generic`s on the parameters (so `ndr-hoist-params` moves them to
+    load time) and shaped `[C, 1, ...]` to broadcast over the dimensions after
+    the channel; the three `ndr.add`/`ndr.mul` ops then fuse with whatever
+    surrounds them. Subtracting the mean first keeps channels with a large
+    mean as accurate as the original formula. Train mode does not fire (the
+    statistics are the batch's).
+
+    ```mlir
+    %y = ndr.batch_norm %x stats(%m, %v : tensor<64xf32>) gamma(%g : tensor<64xf32>) : tensor<32x64xf32>
+    // becomes, with mode=infer
+    %nm = linalg.generic ... ins(%m ...)          // -mean
+    %s = linalg.generic ... ins(%v, %g ...)       // gamma / sqrt(var + eps)
+    %0 = ndr.add %x, %nm : tensor<32x64xf32>, tensor<64xf32>
+    %y = ndr.mul %0, %s : tensor<32x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let options = [ModeOption<"decompose only in infer mode">];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def FuseElementwise : Pass<"ndr-fuse-elementwise"> {
+  let summary = "Group elementwise ops around the norms into ndr.fusion ops";
+  let description = [{
+    Forms the groups that the backends compile to one kernel each
+    (`ndr.fusion`), following the rules of TVM, IREE and Inductor:
+
+    - each norm (`layer_norm`, `rms_norm`, `fused_add_norm`) roots a group;
+    - its prologue grows backwards over elementwise producers (add, mul,
+      activations, dropout) of the group's shape, whose other operands
+      broadcast into the norm's rows without varying along part of a row and
+      across rows at once;
+    - its epilogue grows forwards over elementwise consumers of the same kind;
+    - a value of the group used outside it becomes a result of the group
+      (written once, never recomputed by another kernel), provided every such
+      use comes after the group's last op; otherwise the op stays out;
+    - two norms never share a group;
+    - elementwise ops left over form groups of their own, connected through
+      values of one shape;
+    - an op whose result shape is smaller than its consumer's (a broadcast
+      operand) stays out of that group: it would be recomputed per element.
+
+    Ops already inside an `ndr.fusion` are left alone, so the pass is
+    idempotent. With `remarks=true` it says at each producer or consumer of a
+    norm that did not join, why.
+
+    ```mlir
+    %0 = ndr.add %x, %r : tensor<8x768xf32>, tensor<8x768xf32>
+    %1 = ndr.add %0, %bias : tensor<8x768xf32>, tensor<768xf32>
+    %y = ndr.layer_norm %1 : tensor<8x768xf32>
+    // becomes
+    %y = ndr.fusion ins(%x, %r, %bias : ...) -> tensor<8x768xf32> {
+    ^bb0(%a: tensor<8x768xf32>, %b: tensor<8x768xf32>, %c: tensor<768xf32>):
+      %0 = ndr.add %a, %b : tensor<8x768xf32>, tensor<8x768xf32>
+      %1 = ndr.add %0, %c : tensor<8x768xf32>, tensor<768xf32>
+      %2 = ndr.layer_norm %1 : tensor<8x768xf32>
+      ndr.yield %2 : tensor<8x768xf32>
+    }
+    ```
+  }];
+  let options = [RemarksOption];
+}
+
 #endif // NDR_PASSES_TD

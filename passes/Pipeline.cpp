@@ -20,6 +20,8 @@ void ndr::buildOptimizePipeline(OpPassManager &pm,
   // A dropped bias leaves a linear without bias for the batch_norm fold.
   pm.addPass(createDropRedundantBias(DropRedundantBiasOptions{mode, remarks}));
   pm.addPass(createFoldBatchNorm(FoldBatchNormOptions{mode, remarks}));
+  // What did not fold into a linear becomes elementwise, to fuse below.
+  pm.addPass(createDecomposeBatchNorm(DecomposeBatchNormOptions{mode}));
   pm.addPass(createFuseAddNorm(FuseAddNormOptions{remarks}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -27,6 +29,8 @@ void ndr::buildOptimizePipeline(OpPassManager &pm,
   // derived values once at load.
   if (mode == Mode::Infer)
     pm.addPass(createHoistParams());
+  // Last: the groups each backend compiles to one kernel.
+  pm.addPass(createFuseElementwise(FuseElementwiseOptions{remarks}));
 }
 
 void ndr::registerAllNdrPasses() {

@@ -1,0 +1,648 @@
+//===- LowerFusion.cpp - ndr.fusion groups to vectorized row kernels ------===//
+//
+// Each group becomes one scf.forall over the rows of its shape viewed as
+// [rows, size]. A row is swept in vector<8xf32> chunks (a masked chunk at the
+// end when the row size is not a multiple of 8) that evaluate the group's
+// ops as f32 vector arithmetic; operands are read through their
+// broadcasting: a vector of the row, one value per row, or one row for the
+// whole group. With a norm:
+//   sweep 1 evaluates the prologue once per element, keeps the norm's input
+//           in a stack scratch row (L1/L2-resident; rows too long for the
+//           stack recompute it instead), sums it, and writes the prologue
+//           values that are results;
+//   sweep 2 (layer norm) sums the deviations from that mean and their
+//           squares over the scratch row (corrected two-pass variance: exact
+//           for constant rows, no cancellation far from zero);
+//   sweep 3 normalizes and evaluates the epilogue.
+// Without a norm, one sweep. Dropout draws Philox once per element: with
+// rows of whole 64-element spans, one vector<8xi32> evaluation covers 8
+// blocks (64 elements) at a time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Activations.h"
+#include "codegen/CodegenUtils.h"
+#include "codegen/Passes.h"
+#include "codegen/Philox.h"
+#include "dialect/Fusion.h"
+#include "dialect/NdrOps.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::ndr;
+
+namespace {
+
+constexpr int64_t kLanes = 8;
+/// Philox blocks evaluated together (one per lane), 64 elements.
+constexpr int64_t kWideSpan = kLanes * 8;
+/// Rows up to this many elements keep the norm's input in a scratch row on
+/// the stack (64 KiB); longer rows recompute it in each sweep.
+constexpr int64_t kMaxScratchRow = 16384;
+/// A group without a norm grows its rows over trailing dimensions up to this
+/// many elements; an operand that must be repeated into a row (a bias inside
+/// it) costs that many elements once per run.
+constexpr int64_t kMaxRow = 16384;
+
+int64_t product(ArrayRef<int64_t> shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t(1),
+                         std::multiplies<int64_t>());
+}
+
+ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getShape();
+}
+
+/// The group's shape viewed as [rows, size]: rows are the dimensions from
+/// `firstRowDim` on; `flat` views the whole tensor as rows of `size`
+/// (every operand is the full tensor or a single value).
+struct RowSpace {
+  SmallVector<int64_t> shape;
+  int64_t firstRowDim = 0;
+  bool flat = false;
+  int64_t rows = 1, size = 1;
+};
+
+/// The largest divisor of `n` up to 4096, a multiple of 8 if there is one.
+int64_t flatRowSize(int64_t n) {
+  int64_t best = 1;
+  for (int64_t c = std::min<int64_t>(n, 4096); c >= 1; --c) {
+    if (n % c)
+      continue;
+    if (c % kLanes == 0)
+      return c;
+    best = std::max(best, c);
+  }
+  return best;
+}
+
+RowSpace chooseRowSpace(FusionOp fusion) {
+  RowSpace space;
+  space.shape.assign(fusion.getShape().begin(), fusion.getShape().end());
+  int64_t rank = space.shape.size(), total = product(space.shape);
+  Block &body = fusion.getBody().front();
+  if (Operation *root = fusion.getRoot()) {
+    space.firstRowDim = rank - getNormalizedRank(root);
+  } else if (llvm::all_of(body.getArgumentTypes(), [&](Type type) {
+               int64_t n = cast<RankedTensorType>(type).getNumElements();
+               return n == total || n == 1;
+             })) {
+    space.flat = true;
+    space.size = flatRowSize(total);
+    space.rows = total / space.size;
+    return space;
+  } else {
+    // Grow the rows over trailing dimensions while every operand still reads
+    // as a row vector, a per-row value or a (short) row.
+    space.firstRowDim = rank - 1;
+    while (space.firstRowDim > 0 &&
+           product(ArrayRef(space.shape).drop_front(space.firstRowDim)) < kMaxRow) {
+      int64_t next = space.firstRowDim - 1;
+      int64_t nextSize = product(ArrayRef(space.shape).drop_front(next));
+      bool ok = llvm::all_of(body.getArgumentTypes(), [&](Type type) {
+        RowAccess access = classifyRowAccess(cast<RankedTensorType>(type).getShape(),
+                                             space.shape, next);
+        return access == RowAccess::Full || access == RowAccess::PerRow ||
+               (access == RowAccess::InRow && nextSize <= kMaxRow);
+      });
+      if (!ok)
+        break;
+      space.firstRowDim = next;
+    }
+  }
+  space.size = product(ArrayRef(space.shape).drop_front(space.firstRowDim));
+  space.rows = total / space.size;
+  return space;
+}
+
+/// How the kernel reads one operand: `view` is [leafRows, size] for a
+/// vector per row or [leafRows] for a value per row; the operand's row for
+/// the group's row r is r itself (`identity`), or the sum over `terms` of
+/// (r / outerStride % dimSize) * leafStride.
+struct Leaf {
+  Value view;
+  bool vector = true;
+  bool identity = false;
+  SmallVector<std::array<int64_t, 3>> terms;
+};
+
+Leaf buildLeaf(OpBuilder &b, Location loc, Value operand, const RowSpace &space) {
+  Leaf leaf;
+  auto type = cast<RankedTensorType>(operand.getType());
+  Type elementType = type.getElementType();
+  int64_t total = product(space.shape);
+  if (space.flat) {
+    leaf.vector = type.getNumElements() == total;
+    leaf.identity = leaf.vector;
+    leaf.view = reshapeTo(
+        b, loc, operand,
+        leaf.vector ? RankedTensorType::get({space.rows, space.size}, elementType)
+                    : RankedTensorType::get({1}, elementType));
+    return leaf;
+  }
+  ArrayRef<int64_t> shape = space.shape, operandShape = type.getShape();
+  int64_t rank = shape.size(), offset = rank - operandShape.size();
+  RowAccess access = classifyRowAccess(operandShape, shape, space.firstRowDim);
+  if (access == RowAccess::InRow) {
+    // Repeat the operand into one whole row, once per run.
+    ArrayRef<int64_t> rowShape = shape.drop_front(space.firstRowDim);
+    ArrayRef<int64_t> inRow = operandShape.take_back(
+        std::min<int64_t>(operandShape.size(), rowShape.size()));
+    Value trimmed =
+        reshapeTo(b, loc, operand, RankedTensorType::get(inRow, elementType));
+    auto rowType = RankedTensorType::get(rowShape, elementType);
+    Value row = buildElementwise(
+        b, loc, rowType, {trimmed}, {broadcastMap(b.getContext(), inRow, rowShape)},
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    leaf.view = reshapeTo(b, loc, row,
+                          RankedTensorType::get({1, space.size}, elementType));
+    return leaf;
+  }
+  leaf.vector = access == RowAccess::Full;
+  // The outer dimensions the operand varies along, and its strides there.
+  SmallVector<int64_t> used;
+  bool allOuter = true;
+  for (int64_t dim = 0; dim < space.firstRowDim; ++dim) {
+    if (shape[dim] == 1)
+      continue;
+    if (dim >= offset && operandShape[dim - offset] != 1)
+      used.push_back(dim);
+    else
+      allOuter = false;
+  }
+  int64_t leafRows = 1;
+  for (int64_t dim : llvm::reverse(used)) {
+    int64_t outerStride = product(shape.slice(dim + 1, space.firstRowDim - dim - 1));
+    leaf.terms.push_back({outerStride, shape[dim], leafRows});
+    leafRows *= shape[dim];
+  }
+  leaf.identity = allOuter;
+  leaf.view = reshapeTo(
+      b, loc, operand,
+      leaf.vector ? RankedTensorType::get({leafRows, space.size}, elementType)
+                  : RankedTensorType::get({leafRows}, elementType));
+  return leaf;
+}
+
+/// Builds the body of one row of a group.
+class RowKernel {
+public:
+  RowKernel(OpBuilder &b, Location loc, FusionOp fusion, const RowSpace &space,
+            ArrayRef<Leaf> leaves, Mode mode, Value seed, Value row)
+      : b(b), loc(loc), fusion(fusion), space(space), leaves(leaves),
+        mode(mode), seed(seed), row(row) {
+    f32Vector = VectorType::get({kLanes}, b.getF32Type());
+    if (int64_t rest = space.size % kLanes)
+      tailMask = vector::ConstantMaskOp::create(
+          b, loc, VectorType::get({kLanes}, b.getI1Type()), ArrayRef<int64_t>{rest});
+    rowBase = arith::IndexCastOp::create(
+        b, loc, b.getI64Type(),
+        arith::MulIOp::create(b, loc, row, index(space.size)));
+    root = fusion.getRoot();
+    hasDropout = mode == Mode::Train &&
+                 llvm::any_of(fusion.getBody().front(), [](Operation &op) {
+                   if (auto fused = dyn_cast<FusedAddNormOp>(op))
+                     return fused.hasDropout();
+                   return isa<DropoutOp, DropConnectOp>(op);
+                 });
+    Block &body = fusion.getBody().front();
+    for (auto [arg, leaf] : llvm::zip(body.getArguments(), leaves)) {
+      Value leafRow = leafRowIndex(leaf);
+      leafRows[arg] = leafRow;
+      if (!leaf.vector) // one value per row: read once
+        rowValues[arg] = vector::BroadcastOp::create(
+            b, loc, f32Vector,
+            extendToF32(b, loc, tensor::ExtractOp::create(b, loc, leaf.view, leafRow)));
+    }
+    auto yield = cast<YieldOp>(body.getTerminator());
+    results.assign(yield.getValues().begin(), yield.getValues().end());
+    if (root)
+      markAfterRoot();
+  }
+
+  /// Writes the row of every result into `outRows`; returns them.
+  SmallVector<Value> build(ValueRange outRows) {
+    SmallVector<Value> state(outRows);
+    if (!root) {
+      sweep(state, [&](Value col, Value mask, SmallVectorImpl<Value> &st) {
+        storeResults(st, col, mask, /*afterRoot=*/false);
+      });
+      return state;
+    }
+    bool layer = isLayer();
+    Value zero = f32Constant(b, loc, f32Vector, 0.0);
+    if (space.size <= kMaxScratchRow) {
+      auto scratchType = MemRefType::get({space.size}, b.getF32Type());
+      scratch = memref::AllocaOp::create(b, loc, scratchType, ValueRange{},
+                                         b.getI64IntegerAttr(64));
+    }
+
+    // Sweep 1: the prologue, the norm's input kept, its sum (layer) or sum of
+    // squares (rms), the prologue's results written.
+    state.push_back(zero);
+    sweep(state, [&](Value col, Value mask, SmallVectorImpl<Value> &st) {
+      Value s = normInput();
+      if (scratch)
+        storeScratch(s, col, mask);
+      Value term = masked(s, mask);
+      st.back() = layer ? arith::AddFOp::create(b, loc, st.back(), term).getResult()
+                        : vector::FMAOp::create(b, loc, term, term, st.back()).getResult();
+      storeResults(st, col, mask, /*afterRoot=*/false);
+    });
+    Value sum = reduce(state.pop_back_val());
+    Type f32 = b.getF32Type();
+    Value count = f32Constant(b, loc, f32, double(space.size));
+    Value var = arith::DivFOp::create(b, loc, sum, count);
+    if (layer) {
+      // Sweep 2: deviations d from the mean of sweep 1. The corrected
+      // two-pass formula (var = E[d^2] - E[d]^2, mean += E[d]) also repairs
+      // the rounding of that mean, which rows far from zero (1e4 +- 1) need.
+      Value mean = arith::DivFOp::create(b, loc, sum, count);
+      roughMean = vector::BroadcastOp::create(b, loc, f32Vector, mean);
+      state.append({zero, zero});
+      sweep(state, [&](Value col, Value mask, SmallVectorImpl<Value> &st) {
+        Value d = masked(arith::SubFOp::create(b, loc, loadNormInput(col, mask),
+                                               roughMean),
+                         mask);
+        size_t n = st.size();
+        st[n - 2] = arith::AddFOp::create(b, loc, st[n - 2], d);
+        st[n - 1] = vector::FMAOp::create(b, loc, d, d, st[n - 1]);
+      });
+      Value squares = arith::DivFOp::create(b, loc, reduce(state.pop_back_val()), count);
+      Value shift = arith::DivFOp::create(b, loc, reduce(state.pop_back_val()), count);
+      // y subtracts both in turn: mean + shift rounded to f32 would be off
+      // by half an ulp of the mean (5e-4 at 1e4), far above the tolerance.
+      meanShift = vector::BroadcastOp::create(b, loc, f32Vector, shift);
+      var = arith::SubFOp::create(b, loc, squares,
+                                  arith::MulFOp::create(b, loc, shift, shift));
+      var = arith::MaximumFOp::create(b, loc, var, f32Constant(b, loc, f32, 0.0));
+    }
+    Value rstd = arith::DivFOp::create(
+        b, loc, f32Constant(b, loc, f32, 1.0),
+        math::SqrtOp::create(b, loc,
+                             arith::AddFOp::create(b, loc, var,
+                                                   f32Constant(b, loc, f32, normEps()))));
+    rstdVector = vector::BroadcastOp::create(b, loc, f32Vector, rstd);
+
+    // Sweep 3: normalize, then the epilogue.
+    sweep(state, [&](Value col, Value mask, SmallVectorImpl<Value> &st) {
+      Value s = loadNormInput(col, mask);
+      Value y = s;
+      if (layer)
+        y = arith::SubFOp::create(
+            b, loc, arith::SubFOp::create(b, loc, s, roughMean), meanShift);
+      y = arith::MulFOp::create(b, loc, y, rstdVector);
+      auto [gamma, beta] = normParams();
+      if (gamma)
+        y = arith::MulFOp::create(b, loc, y, eval(gamma));
+      if (beta)
+        y = arith::AddFOp::create(b, loc, y, eval(beta));
+      values[root->getResult(0)] = y;
+      if (root->getNumResults() > 1)
+        values[root->getResult(1)] = s;
+      storeResults(st, col, mask, /*afterRoot=*/true);
+    });
+    return state;
+  }
+
+private:
+  using ChunkFn = function_ref<void(Value col, Value mask, SmallVectorImpl<Value> &)>;
+
+  /// Runs `fn` on every chunk of the row, threading `state`: 64-element
+  /// spans (when dropout can draw 8 blocks at once), then single chunks,
+  /// then the masked tail. Values are evaluated afresh for each chunk.
+  void sweep(SmallVectorImpl<Value> &state, ChunkFn fn) {
+    int64_t full = space.size - space.size % kLanes;
+    int64_t wideEnd = hasDropout && space.size % kLanes == 0
+                          ? space.size - space.size % kWideSpan
+                          : 0;
+    auto loop = [&](int64_t begin, int64_t end, int64_t step, bool wide) {
+      if (begin >= end)
+        return;
+      auto forOp = scf::ForOp::create(
+          b, loc, index(begin), index(end), index(step), state,
+          [&](OpBuilder &nested, Location, Value col, ValueRange args) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToEnd(nested.getInsertionBlock());
+            SmallVector<Value> st(args);
+            words.clear();
+            for (int64_t lane = 0; lane < step / kLanes; ++lane) {
+              values.clear();
+              wideLane = wide ? lane : -1;
+              spanStart = col;
+              Value chunkCol = lane ? arith::AddIOp::create(
+                                          b, loc, col, index(lane * kLanes))
+                                          .getResult()
+                                    : col;
+              current = chunkCol;
+              currentMask = Value();
+              fn(chunkCol, Value(), st);
+            }
+            wideLane = -1;
+            scf::YieldOp::create(b, loc, st);
+          });
+      state.assign(forOp.getResults().begin(), forOp.getResults().end());
+    };
+    loop(0, wideEnd, kWideSpan, /*wide=*/true);
+    loop(wideEnd, full, kLanes, /*wide=*/false);
+    if (tailMask) {
+      values.clear();
+      current = index(full);
+      currentMask = tailMask;
+      fn(current, tailMask, state);
+    }
+  }
+
+  /// The f32 vector of `value` at the current chunk.
+  Value eval(Value value) {
+    if (Value known = values.lookup(value))
+      return known;
+    if (Value perRow = rowValues.lookup(value))
+      return perRow;
+    Value result;
+    if (auto arg = dyn_cast<BlockArgument>(value)) {
+      result = readLeaf(arg);
+    } else {
+      Operation *op = value.getDefiningOp();
+      if (isa<AddOp>(op))
+        result = arith::AddFOp::create(b, loc, eval(op->getOperand(0)),
+                                       eval(op->getOperand(1)));
+      else if (isa<MulOp>(op))
+        result = arith::MulFOp::create(b, loc, eval(op->getOperand(0)),
+                                       eval(op->getOperand(1)));
+      else if (auto dropout = dyn_cast<DropoutOp>(op))
+        result = applyDropout(eval(dropout.getInput()), dropout.getP(),
+                              dropout.getStream());
+      else if (auto dropConnect = dyn_cast<DropConnectOp>(op))
+        result = applyDropout(eval(dropConnect.getInput()), dropConnect.getP(),
+                              dropConnect.getStream());
+      else
+        result = buildActivation(b, loc, op, eval(op->getOperand(0)));
+    }
+    values[value] = result;
+    return result;
+  }
+
+  /// `x` under train-mode dropout; the identity at inference.
+  Value applyDropout(Value x, APFloat p, uint32_t stream) {
+    if (mode != Mode::Train)
+      return x;
+    float pf = p.convertToFloat();
+    return buildDropoutApply(b, loc, x, buildDropoutKeep(b, loc, draws(stream), pf),
+                             pf);
+  }
+
+  /// The 16-bit draws of the current chunk's elements for `stream`.
+  Value draws(uint32_t stream) {
+    Type i64 = b.getI64Type();
+    Value flat = arith::AddIOp::create(
+        b, loc, rowBase, arith::IndexCastOp::create(b, loc, i64, current));
+    if (space.size % kLanes) {
+      // Chunks straddle blocks: each lane evaluates its own element's block.
+      auto lanes = VectorType::get({kLanes}, i64);
+      Value indices = arith::AddIOp::create(
+          b, loc, vector::BroadcastOp::create(b, loc, lanes, flat),
+          arith::ConstantOp::create(
+              b, loc, DenseElementsAttr::get(lanes, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7})));
+      return buildPhiloxDraw(b, loc, indices, seed, stream);
+    }
+    Value three = arith::ConstantIntOp::create(b, loc, i64, 3);
+    if (wideLane < 0)
+      return buildPhiloxBlockDraws(
+          b, loc, arith::ShRUIOp::create(b, loc, flat, three), seed, stream);
+    auto [it, inserted] = words.try_emplace(stream);
+    if (inserted) {
+      Value spanFlat = arith::AddIOp::create(
+          b, loc, rowBase, arith::IndexCastOp::create(b, loc, i64, spanStart));
+      it->second = buildPhiloxWords8(
+          b, loc, arith::ShRUIOp::create(b, loc, spanFlat, three), seed, stream);
+    }
+    return extractBlockDraws(b, loc, it->second, wideLane);
+  }
+
+  Value readLeaf(BlockArgument arg) {
+    const Leaf &leaf = leaves[arg.getArgNumber()];
+    auto type = cast<RankedTensorType>(leaf.view.getType());
+    Type elementType = type.getElementType();
+    Value padding = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+    auto map = AffineMap::getMinorIdentityMap(2, 1, b.getContext());
+    Value v = vector::TransferReadOp::create(
+        b, loc, VectorType::get({kLanes}, elementType), leaf.view,
+        ValueRange{leafRows.lookup(arg), current}, map, padding, currentMask,
+        b.getBoolArrayAttr({true}));
+    return extendToF32(b, loc, v);
+  }
+
+  /// The row of the operand `leaf` for the group's current row.
+  Value leafRowIndex(const Leaf &leaf) {
+    if (leaf.identity)
+      return row;
+    Value result = index(0);
+    for (auto [outerStride, dimSize, leafStride] : leaf.terms) {
+      Value i = arith::RemUIOp::create(
+          b, loc, arith::DivUIOp::create(b, loc, row, index(outerStride)),
+          index(dimSize));
+      result = arith::AddIOp::create(
+          b, loc, result, arith::MulIOp::create(b, loc, i, index(leafStride)));
+    }
+    return result;
+  }
+
+  /// Stores the results computed in this sweep: before the norm (or all,
+  /// without one) or after it.
+  void storeResults(SmallVectorImpl<Value> &state, Value col, Value mask,
+                    bool afterRoot) {
+    for (auto [i, value] : llvm::enumerate(results)) {
+      if (root && afterRootValues.contains(value) != afterRoot)
+        continue;
+      Type elementType = cast<RankedTensorType>(value.getType()).getElementType();
+      Value v = truncateFromF32(b, loc, eval(value), elementType);
+      state[i] = vector::TransferWriteOp::create(
+                     b, loc, v, state[i], ValueRange{col},
+                     AffineMapAttr::get(b.getMultiDimIdentityMap(1)), mask,
+                     b.getBoolArrayAttr({true}))
+                     .getResult();
+    }
+  }
+
+  /// The values that depend on the norm: computed in the last sweep.
+  void markAfterRoot() {
+    for (Value result : root->getResults())
+      afterRootValues.insert(result);
+    for (Operation &op : fusion.getBody().front())
+      if (llvm::any_of(op.getOperands(),
+                       [&](Value v) { return afterRootValues.contains(v); }))
+        for (Value result : op.getResults())
+          afterRootValues.insert(result);
+    // fused_add_norm's sum is known in sweep 1.
+    if (root->getNumResults() > 1)
+      afterRootValues.erase(root->getResult(1));
+  }
+
+  bool isLayer() {
+    if (auto fused = dyn_cast<FusedAddNormOp>(root))
+      return fused.getKind() == NormKind::Layer;
+    return isa<LayerNormOp>(root);
+  }
+
+  float normEps() {
+    if (auto norm = dyn_cast<LayerNormOp>(root))
+      return norm.getEps().convertToFloat();
+    if (auto norm = dyn_cast<RmsNormOp>(root))
+      return norm.getEps().convertToFloat();
+    return cast<FusedAddNormOp>(root).getEps().convertToFloat();
+  }
+
+  std::pair<Value, Value> normParams() {
+    if (auto norm = dyn_cast<LayerNormOp>(root))
+      return {norm.getGamma(), norm.getBeta()};
+    if (auto norm = dyn_cast<RmsNormOp>(root))
+      return {norm.getGamma(), Value()};
+    auto fused = cast<FusedAddNormOp>(root);
+    return {fused.getGamma(), fused.getBeta()};
+  }
+
+  /// The norm's input at the current chunk, from the prologue; for
+  /// fused_add_norm `residual + dropout(input + bias)`.
+  Value normInput() {
+    auto fused = dyn_cast<FusedAddNormOp>(root);
+    if (!fused)
+      return eval(root->getOperand(0));
+    Value s = eval(fused.getInput());
+    if (fused.getBias())
+      s = arith::AddFOp::create(b, loc, s, eval(fused.getBias()));
+    if (fused.hasDropout())
+      s = applyDropout(s, *fused.getP(), *fused.getStream());
+    if (fused.getResidual())
+      s = arith::AddFOp::create(b, loc, s, eval(fused.getResidual()));
+    if (root->getNumResults() > 1)
+      values[root->getResult(1)] = s;
+    return s;
+  }
+
+  /// The norm's input after sweep 1: from the scratch row, or recomputed.
+  Value loadNormInput(Value col, Value mask) {
+    if (!scratch)
+      return normInput();
+    if (!mask)
+      return vector::LoadOp::create(b, loc, f32Vector, scratch, ValueRange{col});
+    return vector::MaskedLoadOp::create(b, loc, f32Vector, scratch, ValueRange{col},
+                                        mask, f32Constant(b, loc, f32Vector, 0.0));
+  }
+
+  void storeScratch(Value s, Value col, Value mask) {
+    if (!mask)
+      vector::StoreOp::create(b, loc, s, scratch, ValueRange{col});
+    else
+      vector::MaskedStoreOp::create(b, loc, scratch, ValueRange{col}, mask, s);
+  }
+
+  /// Masked-off lanes as 0, so that they add nothing to a sum.
+  Value masked(Value v, Value mask) {
+    if (!mask)
+      return v;
+    return arith::SelectOp::create(b, loc, mask, v, f32Constant(b, loc, f32Vector, 0.0));
+  }
+
+  Value reduce(Value v) {
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);
+  }
+
+  Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
+
+  OpBuilder &b;
+  Location loc;
+  FusionOp fusion;
+  const RowSpace &space;
+  ArrayRef<Leaf> leaves;
+  Mode mode;
+  Value seed, row, rowBase, tailMask;
+  VectorType f32Vector;
+  Operation *root = nullptr;
+  bool hasDropout = false;
+  SmallVector<Value> results;
+  DenseSet<Value> afterRootValues;
+  DenseMap<Value, Value> leafRows, rowValues;
+  /// Per chunk: its column, its mask (null: all lanes) and the values
+  /// evaluated at it.
+  Value current, currentMask;
+  DenseMap<Value, Value> values;
+  /// Per 64-element span: its start, this chunk's lane in it (-1: not a
+  /// span), and the Philox words of each stream drawn in it.
+  Value spanStart;
+  int64_t wideLane = -1;
+  DenseMap<uint32_t, std::array<Value, 4>> words;
+  Value scratch, roughMean, meanShift, rstdVector;
+};
+
+struct LowerFusion : OpRewritePattern<FusionOp> {
+  LowerFusion(MLIRContext *context, Mode mode)
+      : OpRewritePattern(context), mode(mode) {}
+
+  LogicalResult matchAndRewrite(FusionOp fusion,
+                                PatternRewriter &rewriter) const override {
+    Location loc = fusion.getLoc();
+    Value seed = lookupSeed(fusion);
+    if (mode == Mode::Train && !seed && fusion->walk([](Operation *op) {
+          auto fused = dyn_cast<FusedAddNormOp>(op);
+          return (isa<DropoutOp, DropConnectOp>(op) || (fused && fused.hasDropout()))
+                     ? WalkResult::interrupt()
+                     : WalkResult::advance();
+        }).wasInterrupted())
+      return rewriter.notifyMatchFailure(fusion, "no seed argument");
+    RowSpace space = chooseRowSpace(fusion);
+    SmallVector<Leaf> leaves;
+    for (Value input : fusion.getInputs())
+      leaves.push_back(buildLeaf(rewriter, loc, input, space));
+
+    SmallVector<Value> outs;
+    for (Type type : fusion.getResultTypes())
+      outs.push_back(emptyTensor(
+          rewriter, loc,
+          RankedTensorType::get({space.rows, space.size},
+                                cast<RankedTensorType>(type).getElementType())));
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(space.rows)},
+        outs, std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(forall.getBody());
+      Value row = forall.getInductionVars()[0];
+      SmallVector<OpFoldResult> offsets = {row, rewriter.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(1),
+                                         rewriter.getIndexAttr(space.size)};
+      SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+      SmallVector<Value> outRows;
+      for (Value out : forall.getRegionIterArgs()) {
+        auto type = cast<RankedTensorType>(out.getType());
+        outRows.push_back(tensor::ExtractSliceOp::create(
+            rewriter, loc, RankedTensorType::get({space.size}, type.getElementType()),
+            out, offsets, sizes, strides));
+      }
+      SmallVector<Value> rowResults =
+          RowKernel(rewriter, loc, fusion, space, leaves, mode, seed, row)
+              .build(outRows);
+      rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+      for (auto [result, out] : llvm::zip(rowResults, forall.getRegionIterArgs()))
+        tensor::ParallelInsertSliceOp::create(rewriter, loc, result, out, offsets,
+                                              sizes, strides);
+    }
+    SmallVector<Value> replacements;
+    for (auto [result, type] : llvm::zip(forall.getResults(), fusion.getResultTypes()))
+      replacements.push_back(
+          reshapeTo(rewriter, loc, result, cast<RankedTensorType>(type)));
+    rewriter.replaceOp(fusion, replacements);
+    return success();
+  }
+
+  Mode mode;
+};
+
+} // namespace
+
+void ndr::populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode) {
+  patterns.add<LowerFusion>(patterns.getContext(), mode);
+}
