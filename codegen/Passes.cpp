@@ -20,15 +20,18 @@ using namespace mlir::ndr;
 /// Reports why the patterns left `op` alone: what the model lacks, where the
 /// lowering needs something of it.
 static void reportNotLowered(Operation *op, Mode mode) {
-  bool random = op->walk([](Operation *nested) {
-                    auto fused = dyn_cast<FusedAddNormOp>(nested);
-                    return isa<DropoutOp, DropConnectOp>(nested) ||
-                                   (fused && fused.hasDropout())
-                               ? WalkResult::interrupt()
-                               : WalkResult::advance();
-                  }).wasInterrupted();
+  // A group's random op, or the op itself.
+  Operation *random = nullptr;
+  op->walk([&](Operation *nested) {
+    auto fused = dyn_cast<FusedAddNormOp>(nested);
+    if (isa<DropoutOp, DropConnectOp>(nested) || (fused && fused.hasDropout())) {
+      random = nested;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
   if (mode == Mode::Train && random && !lookupSeed(op)) {
-    op->emitOpError(
+    random->emitOpError(
         "draws a dropout mask in train mode but its function has no i64 seed "
         "argument: only functions marked 'ndr.model' get one "
         "(ndr-seed-argument)");

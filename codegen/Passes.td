@@ -124,4 +124,23 @@ def HoistLoopAllocas : Pass<"ndr-hoist-loop-allocas", "::mlir::func::FuncOp"> {
   }];
 }
 
+def NontemporalStores : Pass<"ndr-nontemporal-stores", "::mlir::func::FuncOp"> {
+  let summary = "Non-temporal stores for outputs larger than the cache";
+  let description = [{
+    After bufferization: each unmasked, in-bounds 1-D `vector.transfer_write`
+    of 16 bytes or more into a view of a function argument of at least
+    `threshold` bytes (an output: the lowering writes no other argument that
+    large) becomes a non-temporal `vector.store` when its address is aligned
+    to the vector, checked at run time, and an ordinary store otherwise. An
+    ordinary store reads the line for ownership first, a quarter of a norm
+    kernel's traffic. A `seq_cst` fence before each return orders the stores.
+  }];
+  let options = [Option<"threshold", "threshold", "int64_t", "16 << 20",
+                        "the smallest output, in bytes, stored non-temporally">];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // NDR_CODEGEN_PASSES_TD

@@ -55,6 +55,8 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(createSeedArgument());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(
+      createNontemporalStores({options.nontemporalThreshold}));
 
   // Loops: linalg's parallel dimensions and the rows of the norm kernels
   // become scf.parallel, then OpenMP worksharing loops.

@@ -40,6 +40,12 @@ struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
                      "(ndr_linear_f32) instead of generated loops; the object "
                      "then needs libndr_runtime and OpenBLAS"),
       llvm::cl::init(false)};
+  Option<int64_t> nontemporalThreshold{
+      *this, "nontemporal-threshold",
+      llvm::cl::desc("outputs of at least this many bytes are written with "
+                     "non-temporal stores (default 16 MiB, half this "
+                     "machine's last-level cache)"),
+      llvm::cl::init(16 << 20)};
 };
 
 /// Lowers a module of ndr models (func.func over static tensors) to the LLVM
