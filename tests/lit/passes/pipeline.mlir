@@ -5,13 +5,18 @@
 
 // Post-norm FFN: at inference dropout disappears and the residual add and the
 // bias fuse into the layer_norm; in training the dropout moves in with its
-// stream.
+// stream. The gelu is a group of its own, the fused norm another.
 // INFER-LABEL: func.func @ffn_post_ln
+// INFER: ndr.fusion
+// INFER: ndr.gelu
 // INFER: %[[H:.*]] = ndr.linear %{{.*}}, %{{.*}} : tensor<4x32xf32>, tensor<16x32xf32>
-// INFER-NEXT: %[[Y:.*]] = ndr.fused_add_norm layer %[[H]] bias(%{{.*}} : tensor<16xf32>) residual(%arg0 : tensor<4x16xf32>) gamma(%{{.*}}) beta(%{{.*}}) eps
-// INFER-NEXT: return %[[Y]]
+// INFER-NEXT: %[[F:.*]] = ndr.fusion ins(%[[H]], %{{.*}}, %arg0, %{{.*}}, %{{.*}} :
+// INFER-NEXT: ^bb0(%[[A:.*]]: tensor<4x16xf32>, %[[B:.*]]: tensor<16xf32>, %[[R:.*]]: tensor<4x16xf32>,
+// INFER-NEXT: %[[Y:.*]] = ndr.fused_add_norm layer %[[A]] bias(%[[B]] : tensor<16xf32>) residual(%[[R]] : tensor<4x16xf32>) gamma(%{{.*}}) beta(%{{.*}}) eps
+// INFER-NEXT: ndr.yield %[[Y]]
+// INFER: return %[[F]]
 // TRAIN-LABEL: func.func @ffn_post_ln
-// TRAIN: ndr.fused_add_norm layer %{{.*}} bias(%{{.*}} : tensor<16xf32>) residual(%arg0 : tensor<4x16xf32>) dropout(p = 1.000000e-01, stream = 0)
+// TRAIN: ndr.fused_add_norm layer %{{.*}} bias(%{{.*}} : tensor<16xf32>) residual(%{{.*}} : tensor<4x16xf32>) dropout(p = 1.000000e-01, stream = 0)
 func.func @ffn_post_ln(%x: tensor<4x16xf32> {ndr.input = "x"},
                        %w1: tensor<32x16xf32> {ndr.param = "w1"}, %b1: tensor<32xf32> {ndr.param = "b1"},
                        %w2: tensor<16x32xf32> {ndr.param = "w2"}, %b2: tensor<16xf32> {ndr.param = "b2"},
@@ -38,6 +43,7 @@ func.func @ffn_post_ln(%x: tensor<4x16xf32> {ndr.input = "x"},
 // INFER-NOT: ndr.batch_norm
 // INFER-NOT: ndr.dropout
 // INFER: ndr.linear %arg0, %arg7, %arg8
+// INFER: ndr.fusion
 // INFER: ndr.relu
 // INFER: ndr.add
 // INFER-LABEL: func.func @mlp_bn_init
@@ -65,8 +71,10 @@ func.func @mlp_bn(%x: tensor<8x16xf32> {ndr.input = "x"},
 // Pre-norm RMSNorm block: the sum feeds the next block, so the fused op
 // returns it.
 // INFER-LABEL: func.func @pre_norm_rms
-// INFER: %[[Y:.*]], %[[S:.*]] = ndr.fused_add_norm rms %arg1 residual(%arg0 : tensor<2x8xf32>) gamma(%arg2 : tensor<8xf32>) eps = 9.99999997E-7 : tensor<2x8xf32>, tensor<2x8xf32>
-// INFER: return %[[Y]], %[[S]]
+// INFER: %[[F:.*]]:2 = ndr.fusion ins(%arg1, %arg0, %arg2
+// INFER: %[[Y:.*]], %[[S:.*]] = ndr.fused_add_norm rms %{{.*}} residual(%{{.*}} : tensor<2x8xf32>) gamma(%{{.*}} : tensor<8xf32>) eps = 9.99999997E-7 : tensor<2x8xf32>, tensor<2x8xf32>
+// INFER: ndr.yield %[[Y]], %[[S]]
+// INFER: return %[[F]]#0, %[[F]]#1
 func.func @pre_norm_rms(%x: tensor<2x8xf32> {ndr.input = "x"}, %h: tensor<2x8xf32> {ndr.input = "h"}, %g: tensor<8xf32> {ndr.param = "g"})
     -> (tensor<2x8xf32> {ndr.output = "y"}, tensor<2x8xf32> {ndr.output = "s"}) attributes {ndr.model} {
   %s = ndr.add %x, %h : tensor<2x8xf32>, tensor<2x8xf32>

@@ -133,6 +133,9 @@ mlir::OwningOpRef<mlir::ModuleOp> lower(mlir::MLIRContext &context,
   mlir::ndr::CpuLoweringOptions options;
   options.mode = mode;
   options.openmp = openmp;
+  // Every output through the non-temporal path (and its fallback where a
+  // row is not aligned): the end-to-end tests cover ordinary stores.
+  options.nontemporalThreshold = 0;
   mlir::ndr::buildCpuLoweringPipeline(pm, options);
   if (mlir::failed(pm.run(*module)))
     return nullptr;
