@@ -61,6 +61,10 @@ Value ndr::reshapeToFlat(OpBuilder &b, Location loc, Value value) {
   auto type = cast<RankedTensorType>(value.getType());
   if (type.getRank() == 1)
     return value;
+  if (type.getRank() == 0) // a scalar: one element, no dimension to merge
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({1}, type.getElementType()), value,
+        ArrayRef<ReassociationIndices>{});
   ReassociationIndices all(type.getRank());
   std::iota(all.begin(), all.end(), 0);
   return tensor::CollapseShapeOp::create(b, loc, value,
@@ -74,6 +78,9 @@ Value ndr::reshapeTo(OpBuilder &b, Location loc, Value value,
   Value flat = reshapeToFlat(b, loc, value);
   if (type.getRank() == 1)
     return flat;
+  if (type.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, type, flat,
+                                           ArrayRef<ReassociationIndices>{});
   ReassociationIndices all(type.getRank());
   std::iota(all.begin(), all.end(), 0);
   return tensor::ExpandShapeOp::create(b, loc, type, flat,

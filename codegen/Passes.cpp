@@ -1,4 +1,4 @@
-//===- Passes.cpp - ndr-lower-to-linalg and ndr-lower-norms ---------------===//
+//===- Passes.cpp - ndr-lower-to-linalg and ndr-lower-fusions ---------------===//
 
 #include "codegen/CodegenUtils.h"
 #include "codegen/Passes.h"

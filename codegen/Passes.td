@@ -143,4 +143,17 @@ def NontemporalStores : Pass<"ndr-nontemporal-stores", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def FoldOutputCopies : Pass<"ndr-fold-output-copies", "::mlir::func::FuncOp"> {
+  let summary = "Write reshaped results straight into their output arguments";
+  let description = [{
+    After `buffer-results-to-out-params`: a `memref.copy` from a chain of
+    `memref.expand_shape`/`collapse_shape` of a `memref.alloc` into an
+    argument of the function that nothing else uses (an output: a result
+    returned as a reshape of the buffer a kernel wrote, say its `[rows, size]`
+    view) is removed, and the allocation
+    becomes the argument reshaped: no allocation, page faults or copy per
+    call.
+  }];
+}
+
 #endif // NDR_CODEGEN_PASSES_TD

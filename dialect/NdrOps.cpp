@@ -337,6 +337,13 @@ LogicalResult FusionOp::verifyRegions() {
                << formatShape(cast<RankedTensorType>(type).getShape())
                << " differs from the group's shape " << formatShape(shape);
   }
+  for (auto [i, value] : llvm::enumerate(yield.getValues())) {
+    ArrayRef<int64_t> yielded = cast<RankedTensorType>(value.getType()).getShape();
+    if (yielded != shape)
+      return emitOpError("yielded value #")
+             << i << " of shape " << formatShape(yielded)
+             << " differs from the group's shape " << formatShape(shape);
+  }
   int64_t firstRowDim =
       root ? int64_t(shape.size()) - getNormalizedRank(root) : shape.size() - 1;
   for (BlockArgument arg : body.getArguments()) {

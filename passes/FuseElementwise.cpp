@@ -190,6 +190,12 @@ void outline(Group &group, RewriterBase &rewriter) {
           }))
         results.insert(result);
   }
+  // Nothing outside uses the group: its ops compute nothing.
+  if (results.empty()) {
+    for (Operation *op : llvm::reverse(ops))
+      rewriter.eraseOp(op);
+    return;
+  }
   Location loc = group.root ? group.root->getLoc() : ops.back()->getLoc();
   rewriter.setInsertionPoint(ops.back());
   auto fusion = FusionOp::create(rewriter, loc,

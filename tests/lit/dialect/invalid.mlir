@@ -368,3 +368,180 @@ func.func @fused_element_types(%x: tensor<2x8xf32>, %r: tensor<2x8xf16>) -> tens
   %0 = ndr.fused_add_norm layer %x residual(%r : tensor<2x8xf16>) eps = 1.0e-5 : tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
 }
+
+// -----
+
+func.func @fusion_argument_types(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.fusion' op block argument types must equal the input types}}
+  %0 = ndr.fusion ins(%x : tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<8xf32>):
+    %1 = ndr.relu %a : tensor<8xf32>
+    ndr.yield %1 : tensor<8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @fusion_argument_count(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.fusion' op block argument types must equal the input types}}
+  %0 = ndr.fusion ins(%x : tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>):
+    %1 = ndr.add %a, %b : tensor<4x8xf32>, tensor<4x8xf32>
+    ndr.yield %1 : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @fusion_yield_types(%x: tensor<4x8xf32>) -> tensor<4x8xf16> {
+  // expected-error @+1 {{'ndr.fusion' op yielded types must equal the result types}}
+  %0 = ndr.fusion ins(%x : tensor<4x8xf32>) -> tensor<4x8xf16> {
+  ^bb0(%a: tensor<4x8xf32>):
+    %1 = ndr.relu %a : tensor<4x8xf32>
+    ndr.yield %1 : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf16>
+}
+
+// -----
+
+func.func @fusion_yield_count(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.fusion' op yielded types must equal the result types}}
+  %0 = ndr.fusion ins(%x : tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>):
+    %1 = ndr.relu %a : tensor<4x8xf32>
+    ndr.yield %1, %1 : tensor<4x8xf32>, tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @fusion_empty(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.fusion' op must hold at least one op}}
+  %0 = ndr.fusion ins(%x : tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>):
+    ndr.yield %a : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// A terminator of another dialect that any op may hold.
+func.func @fusion_not_yield(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'ndr.fusion' op body must end with ndr.yield}}
+  %0 = ndr.fusion ins(%x : tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>):
+    %1 = ndr.relu %a : tensor<4x8xf32>
+    llvm.unreachable
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @fusion_two_norms(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = ndr.fusion ins(%x : tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>):
+    %1 = ndr.layer_norm %a : tensor<4x8xf32>
+    // expected-error @+1 {{'ndr.rms_norm' op is a second row reduction in one ndr.fusion}}
+    %2 = ndr.rms_norm %1 : tensor<4x8xf32>
+    ndr.yield %2 : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @fusion_linear(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8xf32> {
+  %0 = ndr.fusion ins(%x, %w : tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>):
+    // expected-error @+1 {{'ndr.linear' op cannot be part of an ndr.fusion: only elementwise ops and one norm can}}
+    %1 = ndr.linear %a, %b : tensor<4x8xf32>, tensor<8x8xf32>
+    %2 = ndr.relu %1 : tensor<4x8xf32>
+    ndr.yield %2 : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// batch_norm reduces over the batch, not over rows: it is no group's root.
+func.func @fusion_batch_norm(%x: tensor<4x8xf32>, %m: tensor<8xf32>) -> tensor<4x8xf32> {
+  %0 = ndr.fusion ins(%x, %m : tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>, %b: tensor<8xf32>):
+    // expected-error @+1 {{'ndr.batch_norm' op cannot be part of an ndr.fusion: only elementwise ops and one norm can}}
+    %1 = ndr.batch_norm %a stats(%b, %b : tensor<8xf32>) axis = -1 : tensor<4x8xf32>
+    ndr.yield %1 : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// The group's shape is that of its first op; an op on a smaller shape would
+// run once per element of the larger one.
+func.func @fusion_result_shape(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<4x8xf32> {
+  %0 = ndr.fusion ins(%x, %b : tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>, %c: tensor<8xf32>):
+    %1 = ndr.relu %a : tensor<4x8xf32>
+    // expected-error @+1 {{'ndr.relu' op result shape [8] differs from the group's shape [4, 8]}}
+    %2 = ndr.relu %c : tensor<8xf32>
+    %3 = ndr.add %1, %2 : tensor<4x8xf32>, tensor<8xf32>
+    ndr.yield %3 : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// Rows of [3, 4] (normalized_rank = 2): a [2, 3, 1] operand varies along
+// the first row dimension and across rows, which a row kernel cannot read.
+func.func @fusion_mixed_operand(%x: tensor<2x3x4xf32>, %s: tensor<2x3x1xf32>) -> tensor<2x3x4xf32> {
+  // expected-error @+1 {{'ndr.fusion' op operand #1 of shape [2, 3, 1] varies along part of the rows of [2, 3, 4] and across them}}
+  %0 = ndr.fusion ins(%x, %s : tensor<2x3x4xf32>, tensor<2x3x1xf32>) -> tensor<2x3x4xf32> {
+  ^bb0(%a: tensor<2x3x4xf32>, %b: tensor<2x3x1xf32>):
+    %1 = ndr.mul %a, %b : tensor<2x3x4xf32>, tensor<2x3x1xf32>
+    %2 = ndr.layer_norm %1 normalized_rank = 2 : tensor<2x3x4xf32>
+    ndr.yield %2 : tensor<2x3x4xf32>
+  }
+  return %0 : tensor<2x3x4xf32>
+}
+
+// -----
+
+// The group is isolated from above: values enter only as its operands.
+func.func @fusion_captures(%x: tensor<4x8xf32>, %r: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-note @+1 {{required by region isolation constraints}}
+  %0 = ndr.fusion ins(%x : tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>):
+    // expected-error @+1 {{'ndr.add' op using value defined outside the region}}
+    %1 = ndr.add %a, %r : tensor<4x8xf32>, tensor<4x8xf32>
+    ndr.yield %1 : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @yield_outside_fusion(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'ndr.yield' op expects parent op 'ndr.fusion'}}
+  ndr.yield %x : tensor<4x8xf32>
+}
+
+// -----
+
+// Every result has the group's shape: the kernel writes results row by row,
+// so a yielded operand of another shape (a bias passed through) is not one.
+func.func @fusion_yield_operand_shape(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<8xf32>) {
+  // expected-error @+1 {{[8] differs from the group's shape [4, 8]}}
+  %0:2 = ndr.fusion ins(%x, %b : tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>, tensor<8xf32> {
+  ^bb0(%a: tensor<4x8xf32>, %c: tensor<8xf32>):
+    %1 = ndr.add %a, %c : tensor<4x8xf32>, tensor<8xf32>
+    ndr.yield %1, %c : tensor<4x8xf32>, tensor<8xf32>
+  }
+  return %0#0, %0#1 : tensor<4x8xf32>, tensor<8xf32>
+}

@@ -112,3 +112,73 @@ func.func @fused_add_norm(%x: tensor<8x768xf32>, %r: tensor<8x768xf32>, %bias: t
   %1 = ndr.fused_add_norm layer %0 eps = 1.0e-5 normalized_rank = 2 : tensor<8x768xf32>
   return %1 : tensor<8x768xf32>
 }
+
+// A group with a norm: its operands become the block's arguments, read
+// through broadcasting; ndr.yield names the result.
+// CHECK-LABEL: func @fusion
+// CHECK: %[[F:.*]] = ndr.fusion ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<8x768xf32>, tensor<8x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<8x768xf32> {
+// CHECK-NEXT: ^bb0(%[[A:.*]]: tensor<8x768xf32>, %[[B:.*]]: tensor<8x768xf32>, %[[C:.*]]: tensor<768xf32>, %[[D:.*]]: tensor<768xf32>):
+// CHECK-NEXT: %[[S:.*]] = ndr.add %[[A]], %[[B]] : tensor<8x768xf32>, tensor<8x768xf32>
+// CHECK-NEXT: %[[T:.*]] = ndr.add %[[S]], %[[C]] : tensor<8x768xf32>, tensor<768xf32>
+// CHECK-NEXT: %[[Y:.*]] = ndr.layer_norm %[[T]] gamma(%[[D]] : tensor<768xf32>) : tensor<8x768xf32>
+// CHECK-NEXT: ndr.yield %[[Y]] : tensor<8x768xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[F]] : tensor<8x768xf32>
+func.func @fusion(%x: tensor<8x768xf32>, %r: tensor<8x768xf32>, %bias: tensor<768xf32>, %g: tensor<768xf32>) -> tensor<8x768xf32> {
+  %y = ndr.fusion ins(%x, %r, %bias, %g : tensor<8x768xf32>, tensor<8x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<8x768xf32> {
+  ^bb0(%a: tensor<8x768xf32>, %b: tensor<8x768xf32>, %c: tensor<768xf32>, %d: tensor<768xf32>):
+    %0 = ndr.add %a, %b : tensor<8x768xf32>, tensor<8x768xf32>
+    %1 = ndr.add %0, %c : tensor<8x768xf32>, tensor<768xf32>
+    %2 = ndr.layer_norm %1 gamma(%d : tensor<768xf32>) : tensor<8x768xf32>
+    ndr.yield %2 : tensor<8x768xf32>
+  }
+  return %y : tensor<8x768xf32>
+}
+
+// Several results (the sum of a pre-norm block, the norm and its epilogue),
+// fused_add_norm with dropout as the root, a per-channel [C, 1] operand, and
+// discardable attributes after the result types.
+// CHECK-LABEL: func @fusion_results
+// CHECK: %[[F:.*]]:2 = ndr.fusion ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x4x8xbf16>, tensor<2x4x8xbf16>, tensor<4x1xbf16>) -> tensor<2x4x8xbf16>, tensor<2x4x8xbf16> attributes {note = "pre-norm"} {
+// CHECK-NEXT: ^bb0(%[[A:.*]]: tensor<2x4x8xbf16>, %[[B:.*]]: tensor<2x4x8xbf16>, %[[C:.*]]: tensor<4x1xbf16>):
+// CHECK-NEXT: %[[M:.*]] = ndr.mul %[[A]], %[[C]] : tensor<2x4x8xbf16>, tensor<4x1xbf16>
+// CHECK-NEXT: %[[Y:.*]], %[[S:.*]] = ndr.fused_add_norm rms %[[M]] residual(%[[B]] : tensor<2x4x8xbf16>) dropout(p = 1.000000e-01, stream = 2) eps = 9.99999997E-7 : tensor<2x4x8xbf16>, tensor<2x4x8xbf16>
+// CHECK-NEXT: %[[G:.*]] = ndr.gelu %[[Y]] approximate = tanh : tensor<2x4x8xbf16>
+// CHECK-NEXT: ndr.yield %[[S]], %[[G]] : tensor<2x4x8xbf16>, tensor<2x4x8xbf16>
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[F]]#0, %[[F]]#1
+func.func @fusion_results(%x: tensor<2x4x8xbf16>, %r: tensor<2x4x8xbf16>, %s: tensor<4x1xbf16>) -> (tensor<2x4x8xbf16>, tensor<2x4x8xbf16>) {
+  %f:2 = ndr.fusion ins(%x, %r, %s : tensor<2x4x8xbf16>, tensor<2x4x8xbf16>, tensor<4x1xbf16>) -> tensor<2x4x8xbf16>, tensor<2x4x8xbf16> attributes {note = "pre-norm"} {
+  ^bb0(%a: tensor<2x4x8xbf16>, %b: tensor<2x4x8xbf16>, %c: tensor<4x1xbf16>):
+    %0 = ndr.mul %a, %c : tensor<2x4x8xbf16>, tensor<4x1xbf16>
+    %y, %sum = ndr.fused_add_norm rms %0 residual(%b : tensor<2x4x8xbf16>) dropout(p = 0.1, stream = 2) eps = 1.0e-6 : tensor<2x4x8xbf16>, tensor<2x4x8xbf16>
+    %1 = ndr.gelu %y approximate = tanh : tensor<2x4x8xbf16>
+    ndr.yield %sum, %1 : tensor<2x4x8xbf16>, tensor<2x4x8xbf16>
+  }
+  return %f#0, %f#1 : tensor<2x4x8xbf16>, tensor<2x4x8xbf16>
+}
+
+// A group without a norm: only elementwise ops, including drop_connect.
+// CHECK-LABEL: func @fusion_elementwise
+// CHECK: ndr.fusion ins(%{{.*}} : tensor<16x8xf16>) -> tensor<16x8xf16> {
+// CHECK-NEXT: ^bb0(%[[W:.*]]: tensor<16x8xf16>):
+// CHECK-NEXT: %[[D:.*]] = ndr.drop_connect %[[W]], p = 5.000000e-01, stream = 7 : tensor<16x8xf16>
+// CHECK-NEXT: %[[R:.*]] = ndr.relu %[[D]] : tensor<16x8xf16>
+// CHECK-NEXT: %[[T:.*]] = ndr.tanh %[[R]] : tensor<16x8xf16>
+// CHECK-NEXT: %[[S:.*]] = ndr.sigmoid %[[T]] : tensor<16x8xf16>
+// CHECK-NEXT: %[[L:.*]] = ndr.silu %[[S]] : tensor<16x8xf16>
+// CHECK-NEXT: %[[O:.*]] = ndr.dropout %[[L]], p = 1.000000e-01, stream = 8 : tensor<16x8xf16>
+// CHECK-NEXT: ndr.yield %[[O]] : tensor<16x8xf16>
+func.func @fusion_elementwise(%w: tensor<16x8xf16>) -> tensor<16x8xf16> {
+  %0 = ndr.fusion ins(%w : tensor<16x8xf16>) -> tensor<16x8xf16> {
+  ^bb0(%a: tensor<16x8xf16>):
+    %1 = ndr.drop_connect %a, p = 0.5, stream = 7 : tensor<16x8xf16>
+    %2 = ndr.relu %1 : tensor<16x8xf16>
+    %3 = ndr.tanh %2 : tensor<16x8xf16>
+    %4 = ndr.sigmoid %3 : tensor<16x8xf16>
+    %5 = ndr.silu %4 : tensor<16x8xf16>
+    %6 = ndr.dropout %5, p = 0.1, stream = 8 : tensor<16x8xf16>
+    ndr.yield %6 : tensor<16x8xf16>
+  }
+  return %0 : tensor<16x8xf16>
+}

@@ -1,0 +1,384 @@
+// RUN: ndr-opt %s --pass-pipeline='builtin.module(func.func(ndr-fuse-elementwise,ndr-lower-fusions{mode=train}))' | FileCheck %s
+// RUN: ndr-opt %s --pass-pipeline='builtin.module(func.func(ndr-fuse-elementwise,ndr-lower-fusions{mode=infer}))' | FileCheck %s --check-prefix=INFER
+// RUN: ndr-opt %s --ndr-lower-cpu="mode=infer openmp=false" | FileCheck %s --check-prefix=SERIAL
+
+// ndr-lower-fusions: each ndr.fusion group (formed here by
+// ndr-fuse-elementwise) becomes one scf.forall over the rows of its shape,
+// each row swept in vector<8xf32> chunks with a masked tail; norms keep their
+// input in a stack scratch row and sweep it three times (layer) or twice
+// (rms); a group without a norm sweeps once. Operands are read as a vector of
+// the row, one value per row, or one row repeated for the whole group.
+// Train-mode dropout draws Philox4x32-10 in the kernel; in infer mode it is
+// the identity. erfc, exp and tanh become polynomials.
+
+// A layer_norm with a row of 11: one full chunk and a tail of 3 under a
+// constant mask, rows in an scf.forall, the scratch row on the stack.
+// CHECK-LABEL: func.func @layer(
+// CHECK: scf.forall (%[[ROW:.*]]) in (4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<4x11xf32>)
+// CHECK: %[[YROW:.*]] = tensor.extract_slice %[[OUT]][%[[ROW]], 0] [1, 11] [1, 1] : tensor<4x11xf32> to tensor<11xf32>
+// CHECK: %[[MASK:.*]] = vector.constant_mask [3] : vector<8xi1>
+// CHECK: %[[SCRATCH:.*]] = memref.alloca() {alignment = 64 : i64} : memref<11xf32>
+// Sweep 1: the norm's input into the scratch row, and its sum.
+// CHECK: %[[S1:.*]]:2 = scf.for %{{.*}} = %c0 to %c8 step %c8 iter_args(%{{.*}} = %[[YROW]], %[[SUM:.*]] = %{{.*}}) -> (tensor<11xf32>, vector<8xf32>)
+// CHECK:   %[[X:.*]] = vector.transfer_read %arg0[%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<4x11xf32>, vector<8xf32>
+// CHECK:   vector.store %[[X]], %[[SCRATCH]][%{{.*}}] : memref<11xf32>, vector<8xf32>
+// CHECK:   arith.addf %[[SUM]], %[[X]] : vector<8xf32>
+// CHECK: %[[XT:.*]] = vector.transfer_read %arg0[%[[ROW]], %c8], %{{.*}}, %[[MASK]] {in_bounds = [true]} : tensor<4x11xf32>, vector<8xf32>
+// CHECK: vector.maskedstore %[[SCRATCH]][%c8], %[[MASK]], %[[XT]]
+// CHECK: arith.select %[[MASK]], %[[XT]]
+// CHECK: %[[TOTAL:.*]] = vector.reduction <add>
+// CHECK: %[[MEAN:.*]] = arith.divf %[[TOTAL]]
+// CHECK: %[[MEANV:.*]] = vector.broadcast %[[MEAN]] : f32 to vector<8xf32>
+// Sweep 2: deviations from that mean and their squares, over the scratch row.
+// CHECK: scf.for {{.*}} -> (tensor<11xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   %[[V:.*]] = vector.load %[[SCRATCH]][%{{.*}}] : memref<11xf32>, vector<8xf32>
+// CHECK:   %[[D:.*]] = arith.subf %[[V]], %[[MEANV]] : vector<8xf32>
+// CHECK:   arith.addf %{{.*}}, %[[D]] : vector<8xf32>
+// CHECK:   vector.fma %[[D]], %[[D]], %{{.*}} : vector<8xf32>
+// CHECK: vector.maskedload %[[SCRATCH]][%c8], %[[MASK]]
+// CHECK: vector.reduction <add>
+// CHECK: vector.reduction <add>
+// CHECK: math.sqrt
+// Sweep 3: normalize, gamma and beta, the output through the row slice.
+// CHECK: scf.for {{.*}} -> (tensor<11xf32>)
+// CHECK:   vector.load %[[SCRATCH]]
+// CHECK:   vector.transfer_read %{{.*}} : tensor<1x11xf32>, vector<8xf32>
+// CHECK:   vector.transfer_read %{{.*}} : tensor<1x11xf32>, vector<8xf32>
+// CHECK:   vector.transfer_write %{{.*}}, %{{.*}}[%{{.*}}] {in_bounds = [true]} : vector<8xf32>, tensor<11xf32>
+// CHECK: vector.maskedload %[[SCRATCH]][%c8], %[[MASK]]
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c8], %[[MASK]] {in_bounds = [true]} : vector<8xf32>, tensor<11xf32>
+// CHECK-NOT: scf.for {{.*}} step
+// CHECK: scf.forall.in_parallel
+// CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[ROW]], 0] [1, 11] [1, 1]
+// Serial code: the scratch row moves to the function's entry block
+// (ndr-hoist-loop-allocas), before the first branch; no OpenMP.
+// SERIAL-LABEL: llvm.func @layer(
+// SERIAL-NOT: ^bb
+// SERIAL: llvm.alloca %{{.*}} x f32 {alignment = 64 : i64} : (i64) -> !llvm.ptr
+// SERIAL-NEXT: llvm.br ^bb1
+// SERIAL-NOT: llvm.alloca
+// SERIAL-NOT: omp.
+// SERIAL: llvm.return
+func.func @layer(%x: tensor<4x11xf32>, %g: tensor<11xf32>, %b: tensor<11xf32>) -> tensor<4x11xf32> {
+  %0 = ndr.layer_norm %x gamma(%g : tensor<11xf32>) beta(%b : tensor<11xf32>) : tensor<4x11xf32>
+  return %0 : tensor<4x11xf32>
+}
+
+// RMS norm: two sweeps (the sum of squares, then the output); a row that is a
+// multiple of 8 has no tail. bf16 is extended on load and rounded on store.
+// CHECK-LABEL: func.func @rms_bf16
+// CHECK-NOT: vector.constant_mask
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<16xf32>
+// CHECK: scf.for {{.*}} -> (tensor<16xbf16>, vector<8xf32>) {
+// CHECK:   vector.transfer_read {{.*}} : tensor<2x16xbf16>, vector<8xbf16>
+// CHECK:   %[[W:.*]] = arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK:   vector.fma %[[W]], %[[W]], %{{.*}} : vector<8xf32>
+// CHECK: vector.reduction <add>
+// CHECK-NOT: vector.reduction
+// CHECK: math.sqrt
+// CHECK: scf.for {{.*}} -> (tensor<16xbf16>) {
+// CHECK:   arith.truncf %{{.*}} : vector<8xf32> to vector<8xbf16>
+// CHECK:   vector.transfer_write {{.*}} : vector<8xbf16>, tensor<16xbf16>
+// CHECK-NOT: scf.for {{.*}} step
+// CHECK: scf.forall.in_parallel
+func.func @rms_bf16(%x: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
+  %0 = ndr.rms_norm %x : tensor<2x16xbf16>
+  return %0 : tensor<2x16xbf16>
+}
+
+// Rows of several dimensions are collapsed to [rows, size] and back.
+// CHECK-LABEL: func.func @rank2_rows
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [2, 15] : tensor<30xf32> into tensor<2x15xf32>
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: vector.constant_mask [7] : vector<8xi1>
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1, 2]] output_shape [2, 3, 5] : tensor<30xf32> into tensor<2x3x5xf32>
+func.func @rank2_rows(%x: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  %0 = ndr.layer_norm %x normalized_rank = 2 : tensor<2x3x5xf32>
+  return %0 : tensor<2x3x5xf32>
+}
+
+// A prologue value that is also a result (the pre-norm sum) is written in
+// sweep 1, where it is computed; the epilogue (relu) runs in the last sweep.
+// CHECK-LABEL: func.func @prologue_epilogue
+// CHECK: scf.forall (%{{.*}}) in (4) shared_outs(%[[SOUT:.*]] = %{{.*}}, %[[ZOUT:.*]] = %{{.*}}) -> (tensor<4x16xf32>, tensor<4x16xf32>)
+// CHECK: scf.for {{.*}} iter_args(%[[SROW:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<16xf32>, tensor<16xf32>, vector<8xf32>)
+// CHECK:   %[[S:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK:   vector.store %[[S]]
+// CHECK:   vector.transfer_write %[[S]], %[[SROW]]
+// CHECK: scf.for {{.*}} -> (tensor<16xf32>, tensor<16xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-NOT: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: math.sqrt
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[ZROW:.*]] = %{{.*}}) -> (tensor<16xf32>, tensor<16xf32>)
+// CHECK:   %[[Z:.*]] = arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK:   vector.transfer_write %[[Z]], %[[ZROW]]
+// CHECK: scf.forall.in_parallel
+// CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[SOUT]]
+// CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[ZOUT]]
+func.func @prologue_epilogue(%x: tensor<4x16xf32>, %r: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
+  %s = ndr.add %x, %r : tensor<4x16xf32>, tensor<4x16xf32>
+  %y = ndr.layer_norm %s : tensor<4x16xf32>
+  %z = ndr.relu %y : tensor<4x16xf32>
+  return %s, %z : tensor<4x16xf32>, tensor<4x16xf32>
+}
+
+// Without a norm: a single sweep, no scratch row, no reduction. The gelu's
+// math.erfc is replaced by a polynomial (no libm call per element). The bias
+// is inside the rows, which grow over the whole [4, 32] tensor, so it is
+// repeated into one row first.
+// CHECK-LABEL: func.func @bias_gelu
+// CHECK-NOT: memref.alloca
+// CHECK-DAG: %[[HALF_RSQRT2:.*]] = arith.constant dense<-0.707106769> : vector<8xf32>
+// CHECK-DAG: %[[HALF:.*]] = arith.constant dense<5.000000e-01> : vector<8xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<32xf32>) outs(%{{.*}} : tensor<4x32xf32>)
+// CHECK: scf.forall
+// CHECK: scf.for {{.*}} -> (tensor<128xf32>)
+// CHECK:   %[[S:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK:   %[[T:.*]] = arith.mulf %[[S]], %[[HALF_RSQRT2]] : vector<8xf32>
+// CHECK:   arith.mulf %[[S]], %[[HALF]] : vector<8xf32>
+// CHECK:   math.absf %[[T]] : vector<8xf32>
+// CHECK:   vector.transfer_write {{.*}} : vector<8xf32>, tensor<128xf32>
+// CHECK-NOT: scf.for {{.*}} step
+// CHECK-NOT: vector.reduction
+// CHECK-NOT: math.erfc
+// CHECK: return
+func.func @bias_gelu(%h: tensor<4x32xf32>, %b: tensor<32xf32>) -> tensor<4x32xf32> {
+  %0 = ndr.add %h, %b : tensor<4x32xf32>, tensor<32xf32>
+  %1 = ndr.gelu %0 : tensor<4x32xf32>
+  return %1 : tensor<4x32xf32>
+}
+
+// When every operand is the whole tensor, it is swept flat in rows of up to
+// 4096 elements.
+// CHECK-LABEL: func.func @flat
+// CHECK: tensor.expand_shape %{{.*}} output_shape [4, 4096] : tensor<16384xf32> into tensor<4x4096xf32>
+// CHECK: scf.forall (%{{.*}}) in (4)
+// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c8
+// CHECK:   arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
+func.func @flat(%x: tensor<64x256xf32>) -> tensor<64x256xf32> {
+  %0 = ndr.relu %x : tensor<64x256xf32>
+  return %0 : tensor<64x256xf32>
+}
+
+// A per-channel [C, 1] operand over rows of [N, C, L] is one value per row:
+// read once per row (row % C) and broadcast to the vector.
+// CHECK-LABEL: func.func @per_channel_norm
+// CHECK: %[[CH:.*]] = tensor.collapse_shape %arg1 {{\[}}[0, 1]] : tensor<3x1xf32> into tensor<3xf32>
+// CHECK: scf.forall (%[[ROW:.*]]) in (6)
+// CHECK: %[[C:.*]] = arith.remui %[[ROW]], %c3 : index
+// CHECK: %[[E:.*]] = tensor.extract %[[CH]][%[[C]]] : tensor<3xf32>
+// CHECK: %[[EV:.*]] = vector.broadcast %[[E]] : f32 to vector<8xf32>
+// CHECK: scf.for
+// CHECK:   %[[X:.*]] = vector.transfer_read
+// CHECK:   arith.addf %[[X]], %[[EV]] : vector<8xf32>
+func.func @per_channel_norm(%x: tensor<2x3x8xf32>, %s: tensor<3x1xf32>) -> tensor<2x3x8xf32> {
+  %0 = ndr.add %x, %s : tensor<2x3x8xf32>, tensor<3x1xf32>
+  %1 = ndr.layer_norm %0 : tensor<2x3x8xf32>
+  return %1 : tensor<2x3x8xf32>
+}
+
+// The same without a norm, as a decomposed NCHW batch_norm: rows of 4096 (too
+// long to grow over the channels), one scalar per row.
+// CHECK-LABEL: func.func @per_channel_rows
+// CHECK: scf.forall (%[[ROW:.*]]) in (16)
+// CHECK: %[[C:.*]] = arith.remui %[[ROW]], %c8 : index
+// CHECK: %[[E:.*]] = tensor.extract %{{.*}}[%[[C]]] : tensor<8xf32>
+// CHECK: %[[EV:.*]] = vector.broadcast %[[E]] : f32 to vector<8xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c8
+// CHECK:   arith.mulf %{{.*}}, %[[EV]] : vector<8xf32>
+// CHECK-NOT: linalg.generic
+func.func @per_channel_rows(%x: tensor<2x8x4096xf32>, %s: tensor<8x1xf32>) -> tensor<2x8x4096xf32> {
+  %0 = ndr.mul %x, %s : tensor<2x8x4096xf32>, tensor<8x1xf32>
+  return %0 : tensor<2x8x4096xf32>
+}
+
+// Broadcasting on both sides, [4, 1, 3] + [5, 1] -> [4, 5, 3]: rows of 3
+// (growing them over the 5 would mix the first operand's dimensions); row r
+// is (i, j) = (r / 5, r % 5), so the first operand's row is r / 5 % 4 and the
+// second is one value per row, r % 5.
+// CHECK-LABEL: func.func @add_broadcast
+// CHECK: %[[A:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [4, 3] : tensor<12xf32> into tensor<4x3xf32>
+// CHECK: %[[B:.*]] = tensor.collapse_shape %arg1 {{\[}}[0, 1]] : tensor<5x1xf32> into tensor<5xf32>
+// CHECK: scf.forall (%[[ROW:.*]]) in (20) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<20x3xf32>)
+// CHECK: %[[MASK:.*]] = vector.constant_mask [3] : vector<8xi1>
+// CHECK: %[[I0:.*]] = arith.divui %[[ROW]], %c5 : index
+// CHECK: %[[I:.*]] = arith.remui %[[I0]], %c4 : index
+// CHECK: %[[J:.*]] = arith.remui %[[ROW]], %c5 : index
+// CHECK: %[[BJ:.*]] = tensor.extract %[[B]][%[[J]]] : tensor<5xf32>
+// CHECK: %[[BV:.*]] = vector.broadcast %[[BJ]] : f32 to vector<8xf32>
+// CHECK: %[[AV:.*]] = vector.transfer_read %[[A]][%[[I]], %c0], %{{.*}}, %[[MASK]] {in_bounds = [true]} : tensor<4x3xf32>, vector<8xf32>
+// CHECK: arith.addf %[[AV]], %[[BV]] : vector<8xf32>
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1, 2]] output_shape [4, 5, 3] : tensor<60xf32> into tensor<4x5x3xf32>
+func.func @add_broadcast(%a: tensor<4x1x3xf32>, %b: tensor<5x1xf32>) -> tensor<4x5x3xf32> {
+  %0 = ndr.add %a, %b : tensor<4x1x3xf32>, tensor<5x1xf32>
+  return %0 : tensor<4x5x3xf32>
+}
+
+// A bias over part of the row ([4] in rows of [3, 4]) is repeated over the
+// whole row once, by a linalg.generic, and read as a row vector.
+// CHECK-LABEL: func.func @bias_in_row
+// CHECK: %[[REP:.*]] = linalg.generic {{.*}} ins(%arg1 : tensor<4xf32>) outs(%{{.*}} : tensor<3x4xf32>)
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[REP]] {{\[}}[0, 1]] : tensor<3x4xf32> into tensor<12xf32>
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[C]] {{\[}}[0, 1]] output_shape [1, 12] : tensor<12xf32> into tensor<1x12xf32>
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: vector.transfer_read %[[R]][%c0, %{{.*}}]
+func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x3x4xf32> {
+  %y = ndr.fused_add_norm layer %x bias(%bias : tensor<4xf32>) eps = 1.0e-5 normalized_rank = 2 : tensor<2x3x4xf32>
+  return %y : tensor<2x3x4xf32>
+}
+
+// Train-mode dropout in rows of 128 (whole 64-element spans): each step of 64
+// evaluates Philox once for 8 blocks as vector<8xi32> (19 multiplies: the
+// first round's product with the stream folds) and hands each chunk its
+// block's words with vector.shuffle.
+// CHECK-LABEL: func.func @dropout_spans(
+// CHECK-SAME: %[[SEED:[^:]*]]: i64
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c64
+// CHECK:   vector.transfer_read %arg1
+// CHECK:   arith.trunci %[[SEED]] : i64 to i32
+// CHECK-COUNT-19: arith.mului_extended {{.*}} : vector<8xi32>
+// CHECK-NOT: arith.mului_extended
+// CHECK:   vector.shuffle {{.*}} [0, 0, 8, 8] : vector<8xi32>, vector<8xi32>
+// CHECK:   arith.cmpi uge, {{.*}} : vector<8xi32>
+// CHECK:   vector.shuffle {{.*}} [7, 7, 15, 15] : vector<8xi32>, vector<8xi32>
+// CHECK:   scf.yield
+// Sweeps 2 and 3 read the scratch row: no second draw.
+// CHECK-NOT: arith.mului_extended
+// CHECK: scf.forall.in_parallel
+// INFER-LABEL: func.func @dropout_spans(
+// INFER-NOT: arith.mului_extended
+// INFER-NOT: vector.shuffle
+// INFER: scf.forall.in_parallel
+func.func @dropout_spans(%x: tensor<2x128xf32>, %r: tensor<2x128xf32>, %seed: i64) -> tensor<2x128xf32> attributes {ndr.model} {
+  %d = ndr.dropout %r, p = 0.1, stream = 4 : tensor<2x128xf32>
+  %0 = ndr.add %x, %d : tensor<2x128xf32>, tensor<2x128xf32>
+  %1 = ndr.layer_norm %0 : tensor<2x128xf32>
+  return %1 : tensor<2x128xf32>
+}
+
+// Rows of 16 (a multiple of 8, not of 64): each chunk is one Philox block,
+// evaluated once (scalar) for its 8 lanes.
+// CHECK-LABEL: func.func @dropout_blocks(
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK:   arith.shrui %{{.*}}, %{{.*}} : i64
+// CHECK-COUNT-19: arith.mului_extended {{.*}} : i32
+// CHECK:   vector.from_elements {{.*}} : vector<8xi32>
+// CHECK:   arith.cmpi uge, {{.*}} : vector<8xi32>
+// INFER-LABEL: func.func @dropout_blocks(
+// INFER-NOT: arith.mului_extended
+// INFER: scf.forall.in_parallel
+func.func @dropout_blocks(%x: tensor<3x16xf32>, %seed: i64) -> tensor<3x16xf32> attributes {ndr.model} {
+  %y = ndr.fused_add_norm layer %x dropout(p = 0.1, stream = 3) eps = 1.0e-5 : tensor<3x16xf32>
+  return %y : tensor<3x16xf32>
+}
+
+// Rows of 12: chunks straddle Philox blocks, so each lane draws for its own
+// flat index row * 12 + col + lane, as vector<8xi64>; the same in the masked
+// tail. fused_add_norm's sum s = residual + dropout(x + bias) is a result,
+// written in sweep 1.
+// CHECK-LABEL: func.func @dropout_lanes(
+// CHECK-SAME: %[[SEED:[^:]*]]: i64
+// CHECK-DAG: %[[LANES:.*]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : vector<8xi64>
+// CHECK-DAG: %[[C12:.*]] = arith.constant 12 : index
+// CHECK: scf.forall (%[[ROW:.*]]) in (3) shared_outs(%[[Y:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}) -> (tensor<3x12xf32>, tensor<3x12xf32>)
+// CHECK: %[[MASK:.*]] = vector.constant_mask [4] : vector<8xi1>
+// CHECK: %[[BASE:.*]] = arith.muli %[[ROW]], %[[C12]] : index
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[SROW:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<12xf32>, tensor<12xf32>, vector<8xf32>)
+// CHECK:   %[[X:.*]] = vector.transfer_read %arg0
+// CHECK:   %[[BIAS:.*]] = vector.transfer_read
+// CHECK:   arith.addf %[[X]], %[[BIAS]]
+// CHECK:   vector.broadcast %{{.*}} : i64 to vector<8xi64>
+// CHECK:   arith.addi %{{.*}}, %[[LANES]] : vector<8xi64>
+// CHECK:   arith.trunci %[[SEED]] : i64 to i32
+// CHECK-COUNT-19: arith.mului_extended {{.*}} : vector<8xi32>
+// CHECK:   arith.cmpi uge, %{{.*}}, %{{.*}} : vector<8xi32>
+// CHECK:   arith.select
+// CHECK:   vector.transfer_read %arg2
+// CHECK:   vector.transfer_write %{{.*}}, %[[SROW]]
+// CHECK: vector.transfer_read %arg0[%[[ROW]], %c8], %{{.*}}, %[[MASK]]
+// CHECK: arith.addi %{{.*}}, %[[LANES]] : vector<8xi64>
+// CHECK-COUNT-19: arith.mului_extended {{.*}} : vector<8xi32>
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c8], %[[MASK]]
+// CHECK: scf.for
+// CHECK-NOT: arith.mului_extended
+// CHECK: scf.forall.in_parallel
+// CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[Y]]
+// CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[S]]
+// INFER-LABEL: func.func @dropout_lanes(
+// INFER-NOT: vector<8xi64>
+// INFER-NOT: arith.mului_extended
+// INFER: scf.forall.in_parallel
+func.func @dropout_lanes(%x: tensor<3x12xf32>, %bias: tensor<12xf32>, %r: tensor<3x12xf32>, %g: tensor<12xf32>, %seed: i64) -> (tensor<3x12xf32>, tensor<3x12xf32>) attributes {ndr.model} {
+  %y, %s = ndr.fused_add_norm rms %x bias(%bias : tensor<12xf32>) residual(%r : tensor<3x12xf32>) dropout(p = 0.1, stream = 3) gamma(%g : tensor<12xf32>) eps = 1.0e-6 : tensor<3x12xf32>, tensor<3x12xf32>
+  return %y, %s : tensor<3x12xf32>, tensor<3x12xf32>
+}
+
+// Infer mode: dropout is the identity, the input is copied through.
+// INFER-LABEL: func.func @dropout_alone(
+// INFER: scf.for %
+// INFER-NEXT: %[[V:.*]] = vector.transfer_read
+// INFER-NEXT: %[[W:.*]] = vector.transfer_write %[[V]]
+// INFER-NOT: arith.mului_extended
+// INFER-NOT: arith.select
+// INFER: return
+func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64) -> tensor<2x40xf32> attributes {ndr.model} {
+  %0 = ndr.dropout %x, p = 0.1, stream = 2 : tensor<2x40xf32>
+  return %0 : tensor<2x40xf32>
+}
+
+// drop_connect draws the same masks on a weight; f16 is extended and rounded.
+// CHECK-LABEL: func.func @drop_connect(
+// CHECK: scf.forall
+// CHECK: arith.extf %{{.*}} : vector<8xf16> to vector<8xf32>
+// CHECK: arith.mului_extended
+// CHECK: arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
+// INFER-LABEL: func.func @drop_connect(
+// INFER-NOT: arith.mului_extended
+// INFER: return
+func.func @drop_connect(%w: tensor<16x8xf16>, %seed: i64) -> tensor<16x8xf16> attributes {ndr.model} {
+  %0 = ndr.drop_connect %w, p = 0.5, stream = 7 : tensor<16x8xf16>
+  return %0 : tensor<16x8xf16>
+}
+
+// The tanh approximation of gelu, sigmoid, silu and tanh: their math.exp and
+// math.tanh become polynomials too.
+// CHECK-LABEL: func.func @activations
+// CHECK-DAG: arith.constant dense<4.471500e-02> : vector<8xf32>
+// CHECK-DAG: arith.constant dense<1.59576917> : vector<8xf32>
+// CHECK: scf.for
+// CHECK-NOT: math.exp
+// CHECK-NOT: math.tanh
+// CHECK-NOT: math.erf
+// CHECK: return
+func.func @activations(%x: tensor<2x24xf32>) -> tensor<2x24xf32> {
+  %0 = ndr.gelu %x approximate = tanh : tensor<2x24xf32>
+  %1 = ndr.sigmoid %0 : tensor<2x24xf32>
+  %2 = ndr.silu %1 : tensor<2x24xf32>
+  %3 = ndr.tanh %2 : tensor<2x24xf32>
+  return %3 : tensor<2x24xf32>
+}
+
+// A rank-0 operand (a learned scalar, `f32[]` in the language) is one value
+// for every row: read once and broadcast. A rank-0 group is one row of one
+// element, under a mask.
+// CHECK-LABEL: func.func @scalar_operand
+// CHECK: scf.forall
+// CHECK: tensor.extract
+// CHECK: vector.broadcast %{{.*}} : f32 to vector<8xf32>
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: scf.forall.in_parallel
+func.func @scalar_operand(%x: tensor<4x8xf32>, %s: tensor<f32>) -> tensor<4x8xf32> {
+  %0 = ndr.mul %x, %s : tensor<4x8xf32>, tensor<f32>
+  %1 = ndr.layer_norm %0 : tensor<4x8xf32>
+  return %1 : tensor<4x8xf32>
+}
+
+// CHECK-LABEL: func.func @rank0
+// CHECK: vector.constant_mask [1] : vector<8xi1>
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: return %{{.*}} : tensor<f32>
+func.func @rank0(%x: tensor<f32>) -> tensor<f32> {
+  %0 = ndr.relu %x : tensor<f32>
+  return %0 : tensor<f32>
+}
