@@ -3,16 +3,19 @@
 // An output larger than the last-level cache is not read again soon; an
 // ordinary store first reads its line for ownership, which costs a quarter
 // of a kernel's memory traffic (2 reads + 1 write become 2 + 1 + 1). A
-// non-temporal store skips that read. x86 needs it aligned to the vector, so
-// each full-chunk store to such an output checks its address and falls back
-// to an ordinary store when it is not aligned; a fence at the end of the
-// function orders the stores before the caller reads.
+// non-temporal store skips that read. x86 needs it aligned to the vector:
+// a loop whose stores stay aligned from one iteration to the next when the
+// first is (a sweep over a row) is versioned on the alignment of its first
+// stores, checked once before it; any other store checks its own address.
+// A fence at the end of the function orders the stores before the caller
+// reads.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::ndr {
@@ -32,6 +35,120 @@ BlockArgument viewedArgument(Value value) {
   return dyn_cast<BlockArgument>(value);
 }
 
+int64_t vectorBytes(vector::TransferWriteOp write) {
+  VectorType type = write.getVectorType();
+  return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+}
+
+/// Whether the address of `write` at column `col` is aligned to its vector.
+Value isAligned(OpBuilder &b, vector::TransferWriteOp write, Value col) {
+  Location loc = write.getLoc();
+  Value dest = write.getBase();
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, dest);
+  Value element = arith::AddIOp::create(
+      b, loc, metadata.getOffset(),
+      arith::MulIOp::create(b, loc, col, metadata.getStrides()[0]));
+  int64_t elementBytes = cast<MemRefType>(dest.getType()).getElementTypeBitWidth() / 8;
+  Value address = arith::AddIOp::create(
+      b, loc, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dest),
+      arith::MulIOp::create(b, loc, element,
+                            arith::ConstantIndexOp::create(b, loc, elementBytes)));
+  return arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq,
+      arith::AndIOp::create(
+          b, loc, address,
+          arith::ConstantIndexOp::create(b, loc, vectorBytes(write) - 1)),
+      arith::ConstantIndexOp::create(b, loc, 0));
+}
+
+void replaceWithStore(OpBuilder &b, vector::TransferWriteOp write, bool nontemporal) {
+  b.setInsertionPoint(write);
+  if (nontemporal)
+    vector::StoreOp::create(b, write.getLoc(), write.getVector(), write.getBase(),
+                            write.getIndices(), /*nontemporal=*/true,
+                            llvm::MaybeAlign(vectorBytes(write)));
+  else
+    vector::StoreOp::create(b, write.getLoc(), write.getVector(), write.getBase(),
+                            write.getIndices());
+  write.erase();
+}
+
+/// A non-temporal store where the address is aligned, else an ordinary one.
+void storeIfAligned(vector::TransferWriteOp write) {
+  OpBuilder b(write);
+  Location loc = write.getLoc();
+  Value aligned = isAligned(b, write, write.getIndices()[0]);
+  auto ifOp = scf::IfOp::create(b, loc, aligned, /*withElseRegion=*/true);
+  write->moveBefore(ifOp.thenBlock()->getTerminator());
+  Operation *copy = write->clone();
+  ifOp.elseBlock()->getOperations().insert(ifOp.elseBlock()->getTerminator()->getIterator(),
+                                           copy);
+  replaceWithStore(b, write, /*nontemporal=*/true);
+  replaceWithStore(b, cast<vector::TransferWriteOp>(copy), /*nontemporal=*/false);
+}
+
+/// The loop directly around `write` if the write's column is the loop's
+/// induction variable plus a constant (`offset`), its destination is a
+/// unit-stride view defined outside the loop, and each step moves it by whole
+/// vectors; null otherwise.
+scf::ForOp alignedLoop(vector::TransferWriteOp write, int64_t &offset) {
+  auto loop = dyn_cast<scf::ForOp>(write->getParentOp());
+  if (!loop || !loop.isDefinedOutsideOfLoop(write.getBase()))
+    return {};
+  Value col = write.getIndices()[0], iv = loop.getInductionVar();
+  offset = 0;
+  if (auto add = col.getDefiningOp<arith::AddIOp>()) {
+    for (auto [base, constant] : {std::pair(add.getLhs(), add.getRhs()),
+                                  std::pair(add.getRhs(), add.getLhs())})
+      if (std::optional<int64_t> c = getConstantIntValue(constant); c && base == iv) {
+        col = base;
+        offset = *c;
+      }
+  }
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  auto dest = cast<MemRefType>(write.getBase().getType());
+  SmallVector<int64_t> strides;
+  int64_t destOffset;
+  if (col != iv || !step || failed(dest.getStridesAndOffset(strides, destOffset)) ||
+      strides[0] != 1 || *step * dest.getElementTypeBitWidth() / 8 % vectorBytes(write))
+    return {};
+  return loop;
+}
+
+/// `loop` twice: with non-temporal `writes` when each is aligned in the
+/// first iteration (so in every one), else with ordinary stores. `offsets`:
+/// each write's column less the induction variable.
+void versionLoop(scf::ForOp loop, ArrayRef<vector::TransferWriteOp> writes,
+                 ArrayRef<int64_t> offsets) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  Value aligned;
+  for (auto [write, offset] : llvm::zip(writes, offsets)) {
+    Value col = arith::AddIOp::create(b, loc, loop.getLowerBound(),
+                                      arith::ConstantIndexOp::create(b, loc, offset));
+    Value check = isAligned(b, write, col);
+    aligned = aligned ? arith::AndIOp::create(b, loc, aligned, check).getResult() : check;
+  }
+  auto ifOp = scf::IfOp::create(b, loc, loop.getResultTypes(), aligned,
+                                /*withElseRegion=*/true);
+  for (Block *block : {ifOp.thenBlock(), ifOp.elseBlock()})
+    if (!block->empty())
+      block->getTerminator()->erase();
+  loop->replaceAllUsesWith(ifOp.getResults());
+  b.setInsertionPointToEnd(ifOp.thenBlock());
+  IRMapping map;
+  auto fast = cast<scf::ForOp>(b.clone(*loop, map));
+  scf::YieldOp::create(b, loc, fast.getResults());
+  loop->moveBefore(ifOp.elseBlock(), ifOp.elseBlock()->end());
+  b.setInsertionPointToEnd(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc, loop.getResults());
+  for (vector::TransferWriteOp write : writes) {
+    replaceWithStore(b, cast<vector::TransferWriteOp>(map.lookup(write.getOperation())),
+                     /*nontemporal=*/true);
+    replaceWithStore(b, write, /*nontemporal=*/false);
+  }
+}
+
 struct NontemporalStoresPass
     : ndr::impl::NontemporalStoresBase<NontemporalStoresPass> {
   using NontemporalStoresBase::NontemporalStoresBase;
@@ -44,58 +161,36 @@ struct NontemporalStoresPass
       BlockArgument arg = viewedArgument(write.getBase());
       if (!dest || dest.getRank() != 1 || write.getMask() || !arg ||
           arg.getOwner() != &func.getBody().front() ||
-          vectorType.getRank() != 1 || !write.getInBounds()[0] ||
+          vectorType.getRank() != 1 || !write.isDimInBounds(0) ||
           !write.getPermutationMap().isMinorIdentity())
         return;
       auto argType = cast<MemRefType>(arg.getType());
       int64_t bytes = argType.getNumElements() *
                       argType.getElementTypeBitWidth() / 8;
-      int64_t vectorBytes = vectorType.getNumElements() *
-                            vectorType.getElementTypeBitWidth() / 8;
-      if (bytes >= threshold && llvm::isPowerOf2_64(vectorBytes) &&
-          vectorBytes >= 16)
+      if (bytes >= threshold && llvm::isPowerOf2_64(vectorBytes(write)) &&
+          vectorBytes(write) >= 16)
         writes.push_back(write);
     });
     if (writes.empty())
       return;
-    OpBuilder b(&getContext());
+    // Writes in a loop that keeps them aligned: versioned per loop.
+    struct LoopWrites {
+      SmallVector<vector::TransferWriteOp> writes;
+      SmallVector<int64_t> offsets;
+    };
+    llvm::MapVector<Operation *, LoopWrites> loops;
     for (vector::TransferWriteOp write : writes) {
-      Location loc = write.getLoc();
-      b.setInsertionPoint(write);
-      Value dest = write.getBase(), col = write.getIndices()[0];
-      auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, dest);
-      Value element = arith::AddIOp::create(
-          b, loc, metadata.getOffset(),
-          arith::MulIOp::create(b, loc, col, metadata.getStrides()[0]));
-      int64_t elementBytes =
-          cast<MemRefType>(dest.getType()).getElementTypeBitWidth() / 8;
-      int64_t vectorBytes =
-          write.getVectorType().getNumElements() * elementBytes;
-      Value address = arith::AddIOp::create(
-          b, loc, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dest),
-          arith::MulIOp::create(
-              b, loc, element, arith::ConstantIndexOp::create(b, loc, elementBytes)));
-      Value aligned = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::eq,
-          arith::AndIOp::create(
-              b, loc, address,
-              arith::ConstantIndexOp::create(b, loc, vectorBytes - 1)),
-          arith::ConstantIndexOp::create(b, loc, 0));
-      Value value = write.getVector();
-      scf::IfOp::create(
-          b, loc, aligned,
-          [&](OpBuilder &nb, Location l) {
-            vector::StoreOp::create(nb, l, value, dest, ValueRange{col},
-                                    /*nontemporal=*/true,
-                                    llvm::MaybeAlign(vectorBytes));
-            scf::YieldOp::create(nb, l);
-          },
-          [&](OpBuilder &nb, Location l) {
-            vector::StoreOp::create(nb, l, value, dest, ValueRange{col});
-            scf::YieldOp::create(nb, l);
-          });
-      write.erase();
+      int64_t offset;
+      if (scf::ForOp loop = alignedLoop(write, offset)) {
+        loops[loop].writes.push_back(write);
+        loops[loop].offsets.push_back(offset);
+      } else {
+        storeIfAligned(write);
+      }
     }
+    for (auto &[loop, loopWrites] : loops)
+      versionLoop(cast<scf::ForOp>(loop), loopWrites.writes, loopWrites.offsets);
+    OpBuilder b(&getContext());
     func->walk([&](func::ReturnOp ret) {
       b.setInsertionPoint(ret);
       LLVM::FenceOp::create(b, ret.getLoc(), LLVM::AtomicOrdering::seq_cst);
