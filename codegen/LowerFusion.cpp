@@ -27,6 +27,7 @@
 #include "dialect/Fusion.h"
 #include "dialect/NdrOps.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <numeric>
@@ -37,11 +38,23 @@ using namespace mlir::ndr;
 namespace {
 
 constexpr int64_t kLanes = 8;
-/// Philox blocks evaluated together (one per lane), 64 elements.
-constexpr int64_t kWideSpan = kLanes * 8;
+/// Philox blocks evaluated together, one per lane: 16 fill an AVX-512
+/// register, or make two independent chains of AVX2 ones.
+constexpr int64_t kPhiloxBlocks = 16;
+/// The elements of one Philox evaluation (blocks of 8).
+constexpr int64_t kWideSpan = kPhiloxBlocks * 8;
+/// Chunks per iteration of a sweep without dropout.
+constexpr int64_t kUnroll = 4;
+/// Independent partial sums per reduction: one chain of vector adds would
+/// bound a sweep by the add latency (4 cycles a chunk), not by its loads.
+constexpr int64_t kAccumulators = 4;
 /// Rows up to this many elements keep the norm's input in a scratch row on
 /// the stack (64 KiB); longer rows recompute it in each sweep.
 constexpr int64_t kMaxScratchRow = 16384;
+/// A prologue of loads, adds and multiplies is recomputed rather than kept
+/// when its operands' rows and the scratch row would not fit together in this
+/// much L1 (a 4096-wide RMSNorm(x + r), as the hand kernel found).
+constexpr int64_t kL1Bytes = 32 * 1024;
 /// A group without a norm grows its rows over trailing dimensions up to this
 /// many elements; an operand that must be repeated into a row (a bias inside
 /// it) costs that many elements once per run.
@@ -52,9 +65,6 @@ int64_t product(ArrayRef<int64_t> shape) {
                          std::multiplies<int64_t>());
 }
 
-ArrayRef<int64_t> shapeOf(Value value) {
-  return cast<RankedTensorType>(value.getType()).getShape();
-}
 
 /// The group's shape viewed as [rows, size]: rows are the dimensions from
 /// `firstRowDim` on; `flat` views the whole tensor as rows of `size`
@@ -124,6 +134,9 @@ RowSpace chooseRowSpace(FusionOp fusion) {
 /// (r / outerStride % dimSize) * leafStride.
 struct Leaf {
   Value view;
+  /// The view as a memref, for prefetching a vector operand's next row
+  /// (its rows are the group's); null for the others.
+  TypedValue<MemRefType> buffer;
   bool vector = true;
   bool identity = false;
   SmallVector<std::array<int64_t, 3>> terms;
@@ -184,6 +197,12 @@ Leaf buildLeaf(OpBuilder &b, Location loc, Value operand, const RowSpace &space)
       b, loc, operand,
       leaf.vector ? RankedTensorType::get({leafRows, space.size}, elementType)
                   : RankedTensorType::get({leafRows}, elementType));
+  if (leaf.vector && leaf.identity && space.rows > 1)
+    leaf.buffer = cast<TypedValue<MemRefType>>(
+        bufferization::ToBufferOp::create(
+            b, loc, MemRefType::get({leafRows, space.size}, elementType), leaf.view,
+            /*read_only=*/true)
+            .getResult());
   return leaf;
 }
 
@@ -202,6 +221,9 @@ public:
         b, loc, b.getI64Type(),
         arith::MulIOp::create(b, loc, row, index(space.size)));
     root = fusion.getRoot();
+    if (root && space.rows > 1)
+      nextRow = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, row, index(1)), index(space.rows - 1));
     hasDropout = mode == Mode::Train &&
                  llvm::any_of(fusion.getBody().front(), [](Operation &op) {
                    if (auto fused = dyn_cast<FusedAddNormOp>(op))
@@ -227,14 +249,14 @@ public:
   SmallVector<Value> build(ValueRange outRows) {
     SmallVector<Value> state(outRows);
     if (!root) {
-      sweep(state, [&](Value col, Value mask, SmallVectorImpl<Value> &st) {
+      sweep(state, [&](Value col, Value mask, int64_t, SmallVectorImpl<Value> &st) {
         storeResults(st, col, mask, /*afterRoot=*/false);
       });
       return state;
     }
     bool layer = isLayer();
     Value zero = f32Constant(b, loc, f32Vector, 0.0);
-    if (space.size <= kMaxScratchRow) {
+    if (keepsNormInput()) {
       auto scratchType = MemRefType::get({space.size}, b.getF32Type());
       scratch = memref::AllocaOp::create(b, loc, scratchType, ValueRange{},
                                          b.getI64IntegerAttr(64));
@@ -242,17 +264,19 @@ public:
 
     // Sweep 1: the prologue, the norm's input kept, its sum (layer) or sum of
     // squares (rms), the prologue's results written.
-    state.push_back(zero);
-    sweep(state, [&](Value col, Value mask, SmallVectorImpl<Value> &st) {
+    size_t sums = state.size();
+    state.append(kAccumulators, zero);
+    sweep(state, [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
       Value s = normInput();
       if (scratch)
         storeScratch(s, col, mask);
       Value term = masked(s, mask);
-      st.back() = layer ? arith::AddFOp::create(b, loc, st.back(), term).getResult()
-                        : vector::FMAOp::create(b, loc, term, term, st.back()).getResult();
+      Value &acc = st[sums + lane % kAccumulators];
+      acc = layer ? arith::AddFOp::create(b, loc, acc, term).getResult()
+                  : vector::FMAOp::create(b, loc, term, term, acc).getResult();
       storeResults(st, col, mask, /*afterRoot=*/false);
     });
-    Value sum = reduce(state.pop_back_val());
+    Value sum = reduce(popAccumulators(state));
     Type f32 = b.getF32Type();
     Value count = f32Constant(b, loc, f32, double(space.size));
     Value var = arith::DivFOp::create(b, loc, sum, count);
@@ -262,17 +286,19 @@ public:
       // the rounding of that mean, which rows far from zero (1e4 +- 1) need.
       Value mean = arith::DivFOp::create(b, loc, sum, count);
       roughMean = vector::BroadcastOp::create(b, loc, f32Vector, mean);
-      state.append({zero, zero});
-      sweep(state, [&](Value col, Value mask, SmallVectorImpl<Value> &st) {
+      size_t deviations = state.size(), squareSums = deviations + kAccumulators;
+      state.append(2 * kAccumulators, zero);
+      sweep(state, [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
         Value d = masked(arith::SubFOp::create(b, loc, loadNormInput(col, mask),
                                                roughMean),
                          mask);
-        size_t n = st.size();
-        st[n - 2] = arith::AddFOp::create(b, loc, st[n - 2], d);
-        st[n - 1] = vector::FMAOp::create(b, loc, d, d, st[n - 1]);
+        int64_t slot = lane % kAccumulators;
+        Value &dAcc = st[deviations + slot], &squareAcc = st[squareSums + slot];
+        dAcc = arith::AddFOp::create(b, loc, dAcc, d);
+        squareAcc = vector::FMAOp::create(b, loc, d, d, squareAcc);
       });
-      Value squares = arith::DivFOp::create(b, loc, reduce(state.pop_back_val()), count);
-      Value shift = arith::DivFOp::create(b, loc, reduce(state.pop_back_val()), count);
+      Value squares = arith::DivFOp::create(b, loc, reduce(popAccumulators(state)), count);
+      Value shift = arith::DivFOp::create(b, loc, reduce(popAccumulators(state)), count);
       // y subtracts both in turn: mean + shift rounded to f32 would be off
       // by half an ulp of the mean (5e-4 at 1e4), far above the tolerance.
       meanShift = vector::BroadcastOp::create(b, loc, f32Vector, shift);
@@ -287,8 +313,12 @@ public:
                                                    f32Constant(b, loc, f32, normEps()))));
     rstdVector = vector::BroadcastOp::create(b, loc, f32Vector, rstd);
 
-    // Sweep 3: normalize, then the epilogue.
-    sweep(state, [&](Value col, Value mask, SmallVectorImpl<Value> &st) {
+    // Sweep 3: normalize, then the epilogue; meanwhile the next row's
+    // operands are prefetched, since this sweep has no loads of its own that
+    // would keep memory busy.
+    sweep(state, [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
+      if (!mask)
+        prefetchNextRow(col, lane);
       Value s = loadNormInput(col, mask);
       Value y = s;
       if (layer)
@@ -309,51 +339,70 @@ public:
   }
 
 private:
-  using ChunkFn = function_ref<void(Value col, Value mask, SmallVectorImpl<Value> &)>;
+  /// `fn` evaluates one chunk at `col` (`mask`: the lanes in the row, null
+  /// for all); `lane` is the chunk's place in its loop iteration or in the
+  /// straight-line rest, so that sums can spread over kAccumulators.
+  using ChunkFn = function_ref<void(Value col, Value mask, int64_t lane,
+                                    SmallVectorImpl<Value> &)>;
 
-  /// Runs `fn` on every chunk of the row, threading `state`: 64-element
-  /// spans (when dropout can draw 8 blocks at once), then single chunks,
-  /// then the masked tail. Values are evaluated afresh for each chunk.
+  /// Runs `fn` on every chunk of the row, threading `state`: a loop over
+  /// 64-element spans (when dropout can draw 8 blocks at once) or over
+  /// kUnroll chunks, the remaining whole chunks, then the masked tail.
+  /// Values are evaluated afresh for each chunk.
   void sweep(SmallVectorImpl<Value> &state, ChunkFn fn) {
     int64_t full = space.size - space.size % kLanes;
-    int64_t wideEnd = hasDropout && space.size % kLanes == 0
-                          ? space.size - space.size % kWideSpan
-                          : 0;
-    auto loop = [&](int64_t begin, int64_t end, int64_t step, bool wide) {
-      if (begin >= end)
-        return;
+    bool wide = hasDropout && space.size % kLanes == 0;
+    int64_t step = wide ? kWideSpan : kUnroll * kLanes;
+    int64_t loopEnd = full - full % step;
+    // Chunks of one step or of the straight-line rest: one evaluation each.
+    auto chunks = [&](Value start, int64_t count, bool inSpan,
+                      SmallVectorImpl<Value> &st) {
+      words.clear();
+      for (int64_t lane = 0; lane < count; ++lane) {
+        values.clear();
+        wideLane = inSpan ? lane : -1;
+        spanStart = start;
+        current = lane ? arith::AddIOp::create(b, loc, start, index(lane * kLanes))
+                             .getResult()
+                       : start;
+        currentMask = Value();
+        fn(current, Value(), lane, st);
+      }
+      wideLane = -1;
+    };
+    if (loopEnd > 0) {
       auto forOp = scf::ForOp::create(
-          b, loc, index(begin), index(end), index(step), state,
+          b, loc, index(0), index(loopEnd), index(step), state,
           [&](OpBuilder &nested, Location, Value col, ValueRange args) {
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPointToEnd(nested.getInsertionBlock());
             SmallVector<Value> st(args);
-            words.clear();
-            for (int64_t lane = 0; lane < step / kLanes; ++lane) {
-              values.clear();
-              wideLane = wide ? lane : -1;
-              spanStart = col;
-              Value chunkCol = lane ? arith::AddIOp::create(
-                                          b, loc, col, index(lane * kLanes))
-                                          .getResult()
-                                    : col;
-              current = chunkCol;
-              currentMask = Value();
-              fn(chunkCol, Value(), st);
-            }
-            wideLane = -1;
+            chunks(col, step / kLanes, wide, st);
             scf::YieldOp::create(b, loc, st);
           });
       state.assign(forOp.getResults().begin(), forOp.getResults().end());
-    };
-    loop(0, wideEnd, kWideSpan, /*wide=*/true);
-    loop(wideEnd, full, kLanes, /*wide=*/false);
+    }
+    // The rest draws from one more span (its blocks past the row unused).
+    int64_t rest = (full - loopEnd) / kLanes;
+    chunks(index(loopEnd), rest, wide, state);
     if (tailMask) {
       values.clear();
       current = index(full);
       currentMask = tailMask;
-      fn(current, tailMask, state);
+      fn(current, tailMask, rest, state);
     }
+  }
+
+  /// Pops the kAccumulators partial sums at the end of `state`, summed.
+  Value popAccumulators(SmallVectorImpl<Value> &state) {
+    SmallVector<Value> partial(state.end() - kAccumulators, state.end());
+    state.truncate(state.size() - kAccumulators);
+    while (partial.size() > 1) {
+      for (size_t i = 0; i < partial.size() / 2; ++i)
+        partial[i] = arith::AddFOp::create(b, loc, partial[2 * i], partial[2 * i + 1]);
+      partial.truncate(partial.size() / 2);
+    }
+    return partial.front();
   }
 
   /// The f32 vector of `value` at the current chunk.
@@ -398,10 +447,10 @@ private:
   /// The 16-bit draws of the current chunk's elements for `stream`.
   Value draws(uint32_t stream) {
     Type i64 = b.getI64Type();
-    Value flat = arith::AddIOp::create(
-        b, loc, rowBase, arith::IndexCastOp::create(b, loc, i64, current));
     if (space.size % kLanes) {
       // Chunks straddle blocks: each lane evaluates its own element's block.
+      Value flat = arith::AddIOp::create(
+          b, loc, rowBase, arith::IndexCastOp::create(b, loc, i64, current));
       auto lanes = VectorType::get({kLanes}, i64);
       Value indices = arith::AddIOp::create(
           b, loc, vector::BroadcastOp::create(b, loc, lanes, flat),
@@ -409,16 +458,14 @@ private:
               b, loc, DenseElementsAttr::get(lanes, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7})));
       return buildPhiloxDraw(b, loc, indices, seed, stream);
     }
+    assert(wideLane >= 0 && "whole blocks are drawn from a span's words");
     Value three = arith::ConstantIntOp::create(b, loc, i64, 3);
-    if (wideLane < 0)
-      return buildPhiloxBlockDraws(
-          b, loc, arith::ShRUIOp::create(b, loc, flat, three), seed, stream);
     auto [it, inserted] = words.try_emplace(stream);
     if (inserted) {
       Value spanFlat = arith::AddIOp::create(
           b, loc, rowBase, arith::IndexCastOp::create(b, loc, i64, spanStart));
-      it->second = buildPhiloxWords8(
-          b, loc, arith::ShRUIOp::create(b, loc, spanFlat, three), seed, stream);
+      it->second = buildPhiloxWords(b, loc, arith::ShRUIOp::create(b, loc, spanFlat, three),
+                                    seed, stream, kPhiloxBlocks);
     }
     return extractBlockDraws(b, loc, it->second, wideLane);
   }
@@ -434,6 +481,23 @@ private:
         ValueRange{leafRows.lookup(arg), current}, map, padding, currentMask,
         b.getBoolArrayAttr({true}));
     return extendToF32(b, loc, v);
+  }
+
+  /// Prefetches (into L2) the next row of each operand read as a row vector,
+  /// one cache line per 64 bytes of chunks.
+  void prefetchNextRow(Value col, int64_t lane) {
+    if (!nextRow)
+      return;
+    for (const Leaf &leaf : leaves) {
+      if (!leaf.buffer)
+        continue;
+      int64_t bytes = kLanes * leaf.buffer.getType().getElementTypeBitWidth() / 8;
+      if (lane * bytes % 64)
+        continue;
+      memref::PrefetchOp::create(b, loc, leaf.buffer, ValueRange{nextRow, col},
+                                 /*isWrite=*/false, /*localityHint=*/1,
+                                 /*isDataCache=*/true);
+    }
   }
 
   /// The row of the operand `leaf` for the group's current row.
@@ -523,6 +587,26 @@ private:
     return s;
   }
 
+  /// Whether the norm's input is kept in a scratch row after sweep 1.
+  bool keepsNormInput() {
+    if (space.size > kMaxScratchRow)
+      return false;
+    int64_t rowBytes = 0;
+    for (const Leaf &leaf : leaves)
+      if (leaf.vector)
+        rowBytes += space.size *
+                    cast<RankedTensorType>(leaf.view.getType()).getElementTypeBitWidth() / 8;
+    if (rowBytes + space.size * 4 <= kL1Bytes)
+      return true;
+    // Expensive prologues (dropout's generator, activations) are kept.
+    if (hasDropout)
+      return true;
+    return llvm::any_of(fusion.getBody().front(), [&](Operation &op) {
+      return &op != root && !afterRootValues.contains(op.getResult(0)) &&
+             !isa<AddOp, MulOp, YieldOp>(op);
+    });
+  }
+
   /// The norm's input after sweep 1: from the scratch row, or recomputed.
   Value loadNormInput(Value col, Value mask) {
     if (!scratch)
@@ -547,8 +631,11 @@ private:
     return arith::SelectOp::create(b, loc, mask, v, f32Constant(b, loc, f32Vector, 0.0));
   }
 
+  /// The sum of the lanes of `v`, as a tree: in order, the adds would make a
+  /// chain of one latency per lane at the end of each sweep.
   Value reduce(Value v) {
-    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v,
+                                       arith::FastMathFlags::reassoc);
   }
 
   Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
@@ -559,7 +646,7 @@ private:
   const RowSpace &space;
   ArrayRef<Leaf> leaves;
   Mode mode;
-  Value seed, row, rowBase, tailMask;
+  Value seed, row, rowBase, tailMask, nextRow;
   VectorType f32Vector;
   Operation *root = nullptr;
   bool hasDropout = false;

@@ -90,21 +90,29 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     evaluates the group's ops as f32 vector arithmetic (f16 and bf16 are
     extended on load and rounded once on store).
 
+    Each sweep steps over 4 chunks at a time (16, one Philox evaluation, with
+    dropout), then the remaining whole chunks, then the masked tail; a sum is
+    kept in 4 partial sums, one per chunk of a step, so that its adds do not
+    form one chain.
+
     With a norm, sweep 1 evaluates the prologue once per element, keeps the
-    norm's input in a stack scratch row (rows up to 16384 elements; longer
-    ones recompute it), accumulates its sum (layer) or sum of squares (rms)
+    norm's input in a stack scratch row (rows up to 16384 elements whose
+    operands fit in L1 with it, or whose prologue is costly to recompute;
+    others recompute it), accumulates its sum (layer) or sum of squares (rms)
     and writes the prologue's results; layer norm then sums the squared
     deviations from the mean over the scratch row (two-pass variance); the
-    last sweep normalizes and evaluates the epilogue. Train-mode dropout
-    draws Philox4x32-10 once per element: 8 blocks per `vector<8xi32>`
-    evaluation over rows of whole 64-element spans, one block per chunk
-    otherwise, one per lane when chunks straddle blocks.
+    last sweep normalizes, evaluates the epilogue and prefetches the next
+    row of each operand read as a row vector. Train-mode dropout draws
+    Philox4x32-10 once per element: 16 blocks per `vector<16xi32>`
+    evaluation when rows are whole blocks, one per lane when chunks straddle
+    blocks.
 
     Then `math.erfc`, `math.exp` and `math.tanh` become polynomial
     approximations (vectorizable, no libm calls).
   }];
   let options = [CodegenModeOption];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cmath>
+#include <numeric>
 
 using namespace mlir;
 
@@ -55,6 +56,41 @@ struct IntBuilder {
 
 } // namespace
 
+/// The high and low words of the 32 x 32 -> 64-bit products of `c` with the
+/// constant `m`. On vectors of an even length, x86 has only the product of
+/// the even lanes (pmuludq): the even and odd lanes are multiplied as i64
+/// pairs and blended back, instead of widening to twice the registers.
+static std::pair<Value, Value> mulHiLo(const IntBuilder &ib, uint32_t m, Value c) {
+  OpBuilder &b = ib.b;
+  Location loc = ib.loc;
+  auto vector = dyn_cast<VectorType>(ib.shape);
+  if (!vector || vector.getNumElements() % 2) {
+    auto product = arith::MulUIExtendedOp::create(b, loc, ib.i32(m), c);
+    return {product.getHigh(), product.getLow()};
+  }
+  int64_t n = vector.getNumElements();
+  auto pairs = VectorType::get({n / 2}, b.getI64Type());
+  auto pairConstant = [&](uint64_t value) {
+    return createScalarOrSplatConstant(b, loc, pairs, APInt(64, value));
+  };
+  Value low32 = pairConstant(0xFFFFFFFFull), high32 = pairConstant(~0xFFFFFFFFull);
+  Value shift = pairConstant(32), factor = pairConstant(m);
+  Value wide = vector::BitCastOp::create(b, loc, pairs, c);
+  // even: c[2i] * m, odd: c[2i + 1] * m, as i64 pairs.
+  Value even =
+      arith::MulIOp::create(b, loc, arith::AndIOp::create(b, loc, wide, low32), factor);
+  Value odd =
+      arith::MulIOp::create(b, loc, arith::ShRUIOp::create(b, loc, wide, shift), factor);
+  // Back into lanes 2i and 2i + 1: shifts and masks, not shuffles.
+  Value low = arith::OrIOp::create(b, loc, arith::AndIOp::create(b, loc, even, low32),
+                                   arith::ShLIOp::create(b, loc, odd, shift));
+  Value high = arith::OrIOp::create(b, loc, arith::ShRUIOp::create(b, loc, even, shift),
+                                    arith::AndIOp::create(b, loc, odd, high32));
+  auto words = VectorType::get({n}, b.getI32Type());
+  return {vector::BitCastOp::create(b, loc, words, high),
+          vector::BitCastOp::create(b, loc, words, low)};
+}
+
 /// Philox4x32-10 of the counter (lo, hi, stream, 0) under the run's key:
 /// the 4 output words, of the shape of `lo` and `hi`.
 static std::array<Value, 4> philox(const IntBuilder &ib, Value lo, Value hi,
@@ -69,16 +105,15 @@ static std::array<Value, 4> philox(const IntBuilder &ib, Value lo, Value hi,
                              arith::ConstantIntOp::create(b, loc, b.getI64Type(), 32)));
   std::array<Value, 4> c = {lo, hi, ib.i32(stream), ib.i32(0)};
   Value k0 = ib.splat(seedLo), k1 = ib.splat(seedHi);
-  Value m0 = ib.i32(kM0), m1 = ib.i32(kM1);
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
       k0 = ib.add(k0, ib.i32(kW0));
       k1 = ib.add(k1, ib.i32(kW1));
     }
-    auto p0 = arith::MulUIExtendedOp::create(b, loc, m0, c[0]);
-    auto p1 = arith::MulUIExtendedOp::create(b, loc, m1, c[2]);
-    c = {ib.bitXor(ib.bitXor(p1.getHigh(), c[1]), k0), p1.getLow(),
-         ib.bitXor(ib.bitXor(p0.getHigh(), c[3]), k1), p0.getLow()};
+    auto [high0, low0] = mulHiLo(ib, kM0, c[0]);
+    auto [high1, low1] = mulHiLo(ib, kM1, c[2]);
+    c = {ib.bitXor(ib.bitXor(high1, c[1]), k0), low1,
+         ib.bitXor(ib.bitXor(high0, c[3]), k1), low0};
   }
   return c;
 }
@@ -102,42 +137,25 @@ Value ndr::buildPhiloxDraw(OpBuilder &b, Location loc, Value index, Value seed,
   return ib.bitAnd(ib.shr(chosen, shift), ib.i32(0xFFFF));
 }
 
-Value ndr::buildPhiloxBlockDraws(OpBuilder &b, Location loc, Value block,
-                                 Value seed, uint32_t stream) {
-  IntBuilder scalar{b, loc, block.getType()};
-  std::array<Value, 4> words = philox(
-      scalar, scalar.trunc32(block),
-      scalar.trunc32(scalar.shr(block, scalar.cst(64, 32))), seed, stream);
-  // Lane h takes half h % 2 of word h / 2, low half first.
-  auto lanes = VectorType::get({8}, b.getI32Type());
-  Value spread = vector::FromElementsOp::create(
-      b, loc, lanes,
-      ValueRange{words[0], words[0], words[1], words[1], words[2], words[2],
-                 words[3], words[3]});
-  Value shifts = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(lanes, ArrayRef<int32_t>{0, 16, 0, 16, 0,
-                                                              16, 0, 16}));
-  IntBuilder vec{b, loc, lanes};
-  return vec.bitAnd(vec.shr(spread, shifts), vec.i32(0xFFFF));
-}
-
-std::array<Value, 4> ndr::buildPhiloxWords8(OpBuilder &b, Location loc,
-                                            Value firstBlock, Value seed,
-                                            uint32_t stream) {
-  auto lanes = VectorType::get({8}, b.getI64Type());
+std::array<Value, 4> ndr::buildPhiloxWords(OpBuilder &b, Location loc,
+                                           Value firstBlock, Value seed,
+                                           uint32_t stream, int64_t blocks) {
+  auto lanes = VectorType::get({blocks}, b.getI64Type());
   IntBuilder ib{b, loc, lanes};
-  Value blocks = arith::AddIOp::create(
+  SmallVector<int64_t> offsets(blocks);
+  std::iota(offsets.begin(), offsets.end(), 0);
+  Value indices = arith::AddIOp::create(
       b, loc, vector::BroadcastOp::create(b, loc, lanes, firstBlock),
-      arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(lanes, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7})));
-  return philox(ib, ib.trunc32(blocks), ib.trunc32(ib.shr(blocks, ib.cst(64, 32))),
+      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(lanes, ArrayRef(offsets))));
+  return philox(ib, ib.trunc32(indices), ib.trunc32(ib.shr(indices, ib.cst(64, 32))),
                 seed, stream);
 }
 
 Value ndr::extractBlockDraws(OpBuilder &b, Location loc, ArrayRef<Value> words,
                              int64_t lane) {
   // [w0, w0, w1, w1, w2, w2, w3, w3] of the lane, then low half first.
-  SmallVector<int64_t> pick = {lane, lane, 8 + lane, 8 + lane};
+  int64_t blocks = cast<VectorType>(words[0].getType()).getNumElements();
+  SmallVector<int64_t> pick = {lane, lane, blocks + lane, blocks + lane};
   Value low = vector::ShuffleOp::create(b, loc, words[0], words[1], pick);
   Value high = vector::ShuffleOp::create(b, loc, words[2], words[3], pick);
   Value spread = vector::ShuffleOp::create(b, loc, low, high,

@@ -22,17 +22,12 @@ namespace mlir::ndr {
 Value buildPhiloxDraw(OpBuilder &b, Location loc, Value index, Value seed,
                       uint32_t stream);
 
-/// The 8 draws (vector<8xi32>) of block `block` (i64 scalar): one Philox
-/// evaluation for 8 elements whose flat indices start at `block * 8`.
-Value buildPhiloxBlockDraws(OpBuilder &b, Location loc, Value block, Value seed,
-                            uint32_t stream);
-
-/// The 4 Philox words of the 8 consecutive blocks from `firstBlock` (i64
-/// scalar) on, one block per lane (vector<8xi32> each): one vector
-/// evaluation serves 64 elements.
-std::array<Value, 4> buildPhiloxWords8(OpBuilder &b, Location loc,
-                                       Value firstBlock, Value seed,
-                                       uint32_t stream);
+/// The 4 Philox words of the `blocks` consecutive blocks from `firstBlock`
+/// (i64 scalar) on, one block per lane (vector<blocks x i32> each): one
+/// vector evaluation serves 8 * blocks elements.
+std::array<Value, 4> buildPhiloxWords(OpBuilder &b, Location loc,
+                                      Value firstBlock, Value seed,
+                                      uint32_t stream, int64_t blocks);
 
 /// The 8 draws (vector<8xi32>) of the block in lane `lane` of `words`.
 Value extractBlockDraws(OpBuilder &b, Location loc, ArrayRef<Value> words,

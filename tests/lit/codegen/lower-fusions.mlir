@@ -4,52 +4,71 @@
 
 // ndr-lower-fusions: each ndr.fusion group (formed here by
 // ndr-fuse-elementwise) becomes one scf.forall over the rows of its shape,
-// each row swept in vector<8xf32> chunks with a masked tail; norms keep their
+// each row swept in vector<8xf32> chunks, 4 per loop step (sums in 4 partial
+// sums), then the remaining whole chunks and a masked tail; norms keep their
 // input in a stack scratch row and sweep it three times (layer) or twice
-// (rms); a group without a norm sweeps once. Operands are read as a vector of
+// (rms), prefetching the next row in the last sweep; a group without a norm
+// sweeps once. Operands are read as a vector of
 // the row, one value per row, or one row repeated for the whole group.
 // Train-mode dropout draws Philox4x32-10 in the kernel; in infer mode it is
 // the identity. erfc, exp and tanh become polynomials.
 
-// A layer_norm with a row of 11: one full chunk and a tail of 3 under a
-// constant mask, rows in an scf.forall, the scratch row on the stack.
+// A layer_norm with a row of 43: a loop of 4-chunk steps (one step here),
+// the one remaining whole chunk, and a tail of 3 under a constant mask; rows
+// in an scf.forall, the scratch row on the stack.
 // CHECK-LABEL: func.func @layer(
-// CHECK: scf.forall (%[[ROW:.*]]) in (4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<4x11xf32>)
-// CHECK: %[[YROW:.*]] = tensor.extract_slice %[[OUT]][%[[ROW]], 0] [1, 11] [1, 1] : tensor<4x11xf32> to tensor<11xf32>
+// CHECK: %[[XBUF:.*]] = bufferization.to_buffer %arg0 read_only : tensor<4x43xf32> to memref<4x43xf32>
+// CHECK: scf.forall (%[[ROW:.*]]) in (4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<4x43xf32>)
+// CHECK: %[[YROW:.*]] = tensor.extract_slice %[[OUT]][%[[ROW]], 0] [1, 43] [1, 1] : tensor<4x43xf32> to tensor<43xf32>
 // CHECK: %[[MASK:.*]] = vector.constant_mask [3] : vector<8xi1>
-// CHECK: %[[SCRATCH:.*]] = memref.alloca() {alignment = 64 : i64} : memref<11xf32>
-// Sweep 1: the norm's input into the scratch row, and its sum.
-// CHECK: %[[S1:.*]]:2 = scf.for %{{.*}} = %c0 to %c8 step %c8 iter_args(%{{.*}} = %[[YROW]], %[[SUM:.*]] = %{{.*}}) -> (tensor<11xf32>, vector<8xf32>)
-// CHECK:   %[[X:.*]] = vector.transfer_read %arg0[%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<4x11xf32>, vector<8xf32>
-// CHECK:   vector.store %[[X]], %[[SCRATCH]][%{{.*}}] : memref<11xf32>, vector<8xf32>
-// CHECK:   arith.addf %[[SUM]], %[[X]] : vector<8xf32>
-// CHECK: %[[XT:.*]] = vector.transfer_read %arg0[%[[ROW]], %c8], %{{.*}}, %[[MASK]] {in_bounds = [true]} : tensor<4x11xf32>, vector<8xf32>
-// CHECK: vector.maskedstore %[[SCRATCH]][%c8], %[[MASK]], %[[XT]]
-// CHECK: arith.select %[[MASK]], %[[XT]]
-// CHECK: %[[TOTAL:.*]] = vector.reduction <add>
+// CHECK: %[[NEXT:.*]] = arith.minui %{{.*}}, %c3 : index
+// CHECK: %[[SCRATCH:.*]] = memref.alloca() {alignment = 64 : i64} : memref<43xf32>
+// Sweep 1: the norm's input into the scratch row; its sum in 4 partial sums,
+// one per chunk of a step.
+// CHECK: %[[S1:.*]]:5 = scf.for %[[C:.*]] = %c0 to %c32 step %c32 iter_args(%{{.*}} = %[[YROW]], %[[P0:.*]] = %{{.*}}, %[[P1:.*]] = %{{.*}}, %[[P2:.*]] = %{{.*}}, %[[P3:.*]] = %{{.*}}) -> (tensor<43xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   %[[X0:.*]] = vector.transfer_read %arg0[%[[ROW]], %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<4x43xf32>, vector<8xf32>
+// CHECK:   vector.store %[[X0]], %[[SCRATCH]][%[[C]]] : memref<43xf32>, vector<8xf32>
+// CHECK:   arith.addf %[[P0]], %[[X0]] : vector<8xf32>
+// CHECK:   arith.addf %[[P1]], %{{.*}} : vector<8xf32>
+// CHECK:   arith.addf %[[P2]], %{{.*}} : vector<8xf32>
+// CHECK:   arith.addf %[[P3]], %{{.*}} : vector<8xf32>
+// The remaining chunk adds to the first partial sum, the tail to the second.
+// CHECK: %[[X4:.*]] = vector.transfer_read %arg0[%[[ROW]], %c32]
+// CHECK: arith.addf %[[S1]]#1, %[[X4]] : vector<8xf32>
+// CHECK: %[[XT:.*]] = vector.transfer_read %arg0[%[[ROW]], %c40], %{{.*}}, %[[MASK]] {in_bounds = [true]} : tensor<4x43xf32>, vector<8xf32>
+// CHECK: vector.maskedstore %[[SCRATCH]][%c40], %[[MASK]], %[[XT]]
+// CHECK: %[[XTM:.*]] = arith.select %[[MASK]], %[[XT]]
+// CHECK: arith.addf %[[S1]]#2, %[[XTM]]
+// The partial sums are added pairwise, then across lanes as a tree.
+// CHECK: %[[TOTAL:.*]] = vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<8xf32> into f32
 // CHECK: %[[MEAN:.*]] = arith.divf %[[TOTAL]]
 // CHECK: %[[MEANV:.*]] = vector.broadcast %[[MEAN]] : f32 to vector<8xf32>
 // Sweep 2: deviations from that mean and their squares, over the scratch row.
-// CHECK: scf.for {{.*}} -> (tensor<11xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK:   %[[V:.*]] = vector.load %[[SCRATCH]][%{{.*}}] : memref<11xf32>, vector<8xf32>
+// CHECK: scf.for {{.*}} -> (tensor<43xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   %[[V:.*]] = vector.load %[[SCRATCH]][%{{.*}}] : memref<43xf32>, vector<8xf32>
 // CHECK:   %[[D:.*]] = arith.subf %[[V]], %[[MEANV]] : vector<8xf32>
 // CHECK:   arith.addf %{{.*}}, %[[D]] : vector<8xf32>
 // CHECK:   vector.fma %[[D]], %[[D]], %{{.*}} : vector<8xf32>
-// CHECK: vector.maskedload %[[SCRATCH]][%c8], %[[MASK]]
+// CHECK: vector.maskedload %[[SCRATCH]][%c40], %[[MASK]]
 // CHECK: vector.reduction <add>
 // CHECK: vector.reduction <add>
 // CHECK: math.sqrt
-// Sweep 3: normalize, gamma and beta, the output through the row slice.
-// CHECK: scf.for {{.*}} -> (tensor<11xf32>)
+// Sweep 3: normalize, gamma and beta, the output through the row slice; the
+// next row of x is prefetched, one cache line per 2 chunks.
+// CHECK: scf.for {{.*}} -> (tensor<43xf32>)
+// CHECK:   memref.prefetch %[[XBUF]][%[[NEXT]], %{{.*}}], read, locality<1>, data : memref<4x43xf32>
 // CHECK:   vector.load %[[SCRATCH]]
-// CHECK:   vector.transfer_read %{{.*}} : tensor<1x11xf32>, vector<8xf32>
-// CHECK:   vector.transfer_read %{{.*}} : tensor<1x11xf32>, vector<8xf32>
-// CHECK:   vector.transfer_write %{{.*}}, %{{.*}}[%{{.*}}] {in_bounds = [true]} : vector<8xf32>, tensor<11xf32>
-// CHECK: vector.maskedload %[[SCRATCH]][%c8], %[[MASK]]
-// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c8], %[[MASK]] {in_bounds = [true]} : vector<8xf32>, tensor<11xf32>
+// CHECK:   vector.transfer_read %{{.*}} : tensor<1x43xf32>, vector<8xf32>
+// CHECK:   vector.transfer_read %{{.*}} : tensor<1x43xf32>, vector<8xf32>
+// CHECK:   vector.transfer_write %{{.*}}, %{{.*}}[%{{.*}}] {in_bounds = [true]} : vector<8xf32>, tensor<43xf32>
+// CHECK:   memref.prefetch
+// CHECK-NOT: memref.prefetch
+// CHECK:   scf.yield
+// CHECK: vector.maskedload %[[SCRATCH]][%c40], %[[MASK]]
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c40], %[[MASK]] {in_bounds = [true]} : vector<8xf32>, tensor<43xf32>
 // CHECK-NOT: scf.for {{.*}} step
 // CHECK: scf.forall.in_parallel
-// CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[ROW]], 0] [1, 11] [1, 1]
+// CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[ROW]], 0] [1, 43] [1, 1]
 // Serial code: the scratch row moves to the function's entry block
 // (ndr-hoist-loop-allocas), before the first branch; no OpenMP.
 // SERIAL-LABEL: llvm.func @layer(
@@ -59,31 +78,51 @@
 // SERIAL-NOT: llvm.alloca
 // SERIAL-NOT: omp.
 // SERIAL: llvm.return
-func.func @layer(%x: tensor<4x11xf32>, %g: tensor<11xf32>, %b: tensor<11xf32>) -> tensor<4x11xf32> {
-  %0 = ndr.layer_norm %x gamma(%g : tensor<11xf32>) beta(%b : tensor<11xf32>) : tensor<4x11xf32>
-  return %0 : tensor<4x11xf32>
+func.func @layer(%x: tensor<4x43xf32>, %g: tensor<43xf32>, %b: tensor<43xf32>) -> tensor<4x43xf32> {
+  %0 = ndr.layer_norm %x gamma(%g : tensor<43xf32>) beta(%b : tensor<43xf32>) : tensor<4x43xf32>
+  return %0 : tensor<4x43xf32>
 }
 
 // RMS norm: two sweeps (the sum of squares, then the output); a row that is a
 // multiple of 8 has no tail. bf16 is extended on load and rounded on store.
 // CHECK-LABEL: func.func @rms_bf16
 // CHECK-NOT: vector.constant_mask
-// CHECK: memref.alloca() {alignment = 64 : i64} : memref<16xf32>
-// CHECK: scf.for {{.*}} -> (tensor<16xbf16>, vector<8xf32>) {
-// CHECK:   vector.transfer_read {{.*}} : tensor<2x16xbf16>, vector<8xbf16>
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<64xf32>
+// CHECK: scf.for {{.*}} -> (tensor<64xbf16>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK:   vector.transfer_read {{.*}} : tensor<2x64xbf16>, vector<8xbf16>
 // CHECK:   %[[W:.*]] = arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK:   vector.fma %[[W]], %[[W]], %{{.*}} : vector<8xf32>
 // CHECK: vector.reduction <add>
 // CHECK-NOT: vector.reduction
 // CHECK: math.sqrt
-// CHECK: scf.for {{.*}} -> (tensor<16xbf16>) {
+// CHECK: scf.for {{.*}} -> (tensor<64xbf16>) {
 // CHECK:   arith.truncf %{{.*}} : vector<8xf32> to vector<8xbf16>
-// CHECK:   vector.transfer_write {{.*}} : vector<8xbf16>, tensor<16xbf16>
+// CHECK:   vector.transfer_write {{.*}} : vector<8xbf16>, tensor<64xbf16>
 // CHECK-NOT: scf.for {{.*}} step
 // CHECK: scf.forall.in_parallel
-func.func @rms_bf16(%x: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
-  %0 = ndr.rms_norm %x : tensor<2x16xbf16>
-  return %0 : tensor<2x16xbf16>
+func.func @rms_bf16(%x: tensor<2x64xbf16>) -> tensor<2x64xbf16> {
+  %0 = ndr.rms_norm %x : tensor<2x64xbf16>
+  return %0 : tensor<2x64xbf16>
+}
+
+// A prologue of loads and adds whose operands' rows would fill L1 with the
+// scratch row (2 x 16 KiB + 16 KiB) is recomputed in the last sweep instead of
+// kept: no scratch row, x and r read again.
+// CHECK-LABEL: func.func @rms_recompute
+// CHECK-NOT: memref.alloca
+// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c32 {{.*}} -> (tensor<4096xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: math.sqrt
+// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c32 {{.*}} -> (tensor<4096xf32>)
+// CHECK:   memref.prefetch
+// CHECK:   vector.transfer_read %arg1
+// CHECK:   vector.transfer_read %arg0
+// CHECK:   arith.addf
+// CHECK-NOT: memref.alloca
+// CHECK: scf.forall.in_parallel
+func.func @rms_recompute(%x: tensor<2x4096xf32>, %r: tensor<2x4096xf32>) -> tensor<2x4096xf32> {
+  %s = ndr.add %x, %r : tensor<2x4096xf32>, tensor<2x4096xf32>
+  %y = ndr.rms_norm %s : tensor<2x4096xf32>
+  return %y : tensor<2x4096xf32>
 }
 
 // Rows of several dimensions are collapsed to [rows, size] and back.
@@ -100,25 +139,25 @@ func.func @rank2_rows(%x: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
 // A prologue value that is also a result (the pre-norm sum) is written in
 // sweep 1, where it is computed; the epilogue (relu) runs in the last sweep.
 // CHECK-LABEL: func.func @prologue_epilogue
-// CHECK: scf.forall (%{{.*}}) in (4) shared_outs(%[[SOUT:.*]] = %{{.*}}, %[[ZOUT:.*]] = %{{.*}}) -> (tensor<4x16xf32>, tensor<4x16xf32>)
-// CHECK: scf.for {{.*}} iter_args(%[[SROW:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<16xf32>, tensor<16xf32>, vector<8xf32>)
+// CHECK: scf.forall (%{{.*}}) in (4) shared_outs(%[[SOUT:.*]] = %{{.*}}, %[[ZOUT:.*]] = %{{.*}}) -> (tensor<4x32xf32>, tensor<4x32xf32>)
+// CHECK: scf.for {{.*}} iter_args(%[[SROW:[^ ]*]] = %{{.*}}) -> (tensor<32xf32>, tensor<32xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK:   %[[S:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<8xf32>
 // CHECK:   vector.store %[[S]]
 // CHECK:   vector.transfer_write %[[S]], %[[SROW]]
-// CHECK: scf.for {{.*}} -> (tensor<16xf32>, tensor<16xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<32xf32>, tensor<32xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-NOT: arith.maximumf {{.*}} : vector<8xf32>
 // CHECK: math.sqrt
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[ZROW:.*]] = %{{.*}}) -> (tensor<16xf32>, tensor<16xf32>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[ZROW:.*]] = %{{.*}}) -> (tensor<32xf32>, tensor<32xf32>)
 // CHECK:   %[[Z:.*]] = arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
 // CHECK:   vector.transfer_write %[[Z]], %[[ZROW]]
 // CHECK: scf.forall.in_parallel
 // CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[SOUT]]
 // CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[ZOUT]]
-func.func @prologue_epilogue(%x: tensor<4x16xf32>, %r: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
-  %s = ndr.add %x, %r : tensor<4x16xf32>, tensor<4x16xf32>
-  %y = ndr.layer_norm %s : tensor<4x16xf32>
-  %z = ndr.relu %y : tensor<4x16xf32>
-  return %s, %z : tensor<4x16xf32>, tensor<4x16xf32>
+func.func @prologue_epilogue(%x: tensor<4x32xf32>, %r: tensor<4x32xf32>) -> (tensor<4x32xf32>, tensor<4x32xf32>) {
+  %s = ndr.add %x, %r : tensor<4x32xf32>, tensor<4x32xf32>
+  %y = ndr.layer_norm %s : tensor<4x32xf32>
+  %z = ndr.relu %y : tensor<4x32xf32>
+  return %s, %z : tensor<4x32xf32>, tensor<4x32xf32>
 }
 
 // Without a norm: a single sweep, no scratch row, no reduction. The gelu's
@@ -152,7 +191,7 @@ func.func @bias_gelu(%h: tensor<4x32xf32>, %b: tensor<32xf32>) -> tensor<4x32xf3
 // CHECK-LABEL: func.func @flat
 // CHECK: tensor.expand_shape %{{.*}} output_shape [4, 4096] : tensor<16384xf32> into tensor<4x4096xf32>
 // CHECK: scf.forall (%{{.*}}) in (4)
-// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c32
 // CHECK:   arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
 func.func @flat(%x: tensor<64x256xf32>) -> tensor<64x256xf32> {
   %0 = ndr.relu %x : tensor<64x256xf32>
@@ -167,9 +206,8 @@ func.func @flat(%x: tensor<64x256xf32>) -> tensor<64x256xf32> {
 // CHECK: %[[C:.*]] = arith.remui %[[ROW]], %c3 : index
 // CHECK: %[[E:.*]] = tensor.extract %[[CH]][%[[C]]] : tensor<3xf32>
 // CHECK: %[[EV:.*]] = vector.broadcast %[[E]] : f32 to vector<8xf32>
-// CHECK: scf.for
-// CHECK:   %[[X:.*]] = vector.transfer_read
-// CHECK:   arith.addf %[[X]], %[[EV]] : vector<8xf32>
+// CHECK: %[[X:.*]] = vector.transfer_read
+// CHECK: arith.addf %[[X]], %[[EV]] : vector<8xf32>
 func.func @per_channel_norm(%x: tensor<2x3x8xf32>, %s: tensor<3x1xf32>) -> tensor<2x3x8xf32> {
   %0 = ndr.add %x, %s : tensor<2x3x8xf32>, tensor<3x1xf32>
   %1 = ndr.layer_norm %0 : tensor<2x3x8xf32>
@@ -183,7 +221,7 @@ func.func @per_channel_norm(%x: tensor<2x3x8xf32>, %s: tensor<3x1xf32>) -> tenso
 // CHECK: %[[C:.*]] = arith.remui %[[ROW]], %c8 : index
 // CHECK: %[[E:.*]] = tensor.extract %{{.*}}[%[[C]]] : tensor<8xf32>
 // CHECK: %[[EV:.*]] = vector.broadcast %[[E]] : f32 to vector<8xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c32
 // CHECK:   arith.mulf %{{.*}}, %[[EV]] : vector<8xf32>
 // CHECK-NOT: linalg.generic
 func.func @per_channel_rows(%x: tensor<2x8x4096xf32>, %s: tensor<8x1xf32>) -> tensor<2x8x4096xf32> {
@@ -226,27 +264,28 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
   return %y : tensor<2x3x4xf32>
 }
 
-// Train-mode dropout in rows of 128 (whole 64-element spans): each step of 64
-// evaluates Philox once for 8 blocks as vector<8xi32> (19 multiplies: the
-// first round's product with the stream folds) and hands each chunk its
-// block's words with vector.shuffle.
+// Train-mode dropout in rows of 128 (whole 128-element spans): each step of
+// 128 evaluates Philox once for 16 blocks as vector<16xi32>, its 32 x 32 ->
+// 64-bit products taken as even and odd i64 pairs (38 multiplies: the first
+// round's product with the stream folds), and hands each chunk its block's
+// words with vector.shuffle.
 // CHECK-LABEL: func.func @dropout_spans(
 // CHECK-SAME: %[[SEED:[^:]*]]: i64
 // CHECK: scf.forall
-// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c64
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c128
 // CHECK:   vector.transfer_read %arg1
 // CHECK:   arith.trunci %[[SEED]] : i64 to i32
-// CHECK-COUNT-19: arith.mului_extended {{.*}} : vector<8xi32>
-// CHECK-NOT: arith.mului_extended
-// CHECK:   vector.shuffle {{.*}} [0, 0, 8, 8] : vector<8xi32>, vector<8xi32>
+// CHECK-COUNT-38: arith.muli {{.*}} : vector<8xi64>
+// CHECK-NOT: arith.muli {{.*}} : vector<8xi64>
+// CHECK:   vector.shuffle {{.*}} [0, 0, 16, 16] : vector<16xi32>, vector<16xi32>
 // CHECK:   arith.cmpi uge, {{.*}} : vector<8xi32>
-// CHECK:   vector.shuffle {{.*}} [7, 7, 15, 15] : vector<8xi32>, vector<8xi32>
+// CHECK:   vector.shuffle {{.*}} [15, 15, 31, 31] : vector<16xi32>, vector<16xi32>
 // CHECK:   scf.yield
 // Sweeps 2 and 3 read the scratch row: no second draw.
-// CHECK-NOT: arith.mului_extended
+// CHECK-NOT: arith.muli {{.*}} : vector<8xi64>
 // CHECK: scf.forall.in_parallel
 // INFER-LABEL: func.func @dropout_spans(
-// INFER-NOT: arith.mului_extended
+// INFER-NOT: xi64>
 // INFER-NOT: vector.shuffle
 // INFER: scf.forall.in_parallel
 func.func @dropout_spans(%x: tensor<2x128xf32>, %r: tensor<2x128xf32>, %seed: i64) -> tensor<2x128xf32> attributes {ndr.model} {
@@ -256,27 +295,30 @@ func.func @dropout_spans(%x: tensor<2x128xf32>, %r: tensor<2x128xf32>, %seed: i6
   return %1 : tensor<2x128xf32>
 }
 
-// Rows of 16 (a multiple of 8, not of 64): each chunk is one Philox block,
-// evaluated once (scalar) for its 8 lanes.
-// CHECK-LABEL: func.func @dropout_blocks(
+// Rows of 200: one step of 128, then 9 remaining chunks that draw from one
+// more evaluation (its blocks past the row unused).
+// CHECK-LABEL: func.func @dropout_rest(
 // CHECK: scf.forall
-// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
-// CHECK:   arith.shrui %{{.*}}, %{{.*}} : i64
-// CHECK-COUNT-19: arith.mului_extended {{.*}} : i32
-// CHECK:   vector.from_elements {{.*}} : vector<8xi32>
-// CHECK:   arith.cmpi uge, {{.*}} : vector<8xi32>
-// INFER-LABEL: func.func @dropout_blocks(
-// INFER-NOT: arith.mului_extended
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c128
+// CHECK-COUNT-38: arith.muli {{.*}} : vector<8xi64>
+// CHECK: scf.yield
+// CHECK-COUNT-38: arith.muli {{.*}} : vector<8xi64>
+// CHECK: vector.shuffle {{.*}} [8, 8, 24, 24] : vector<16xi32>, vector<16xi32>
+// CHECK-NOT: arith.muli {{.*}} : vector<8xi64>
+// CHECK: scf.forall.in_parallel
+// INFER-LABEL: func.func @dropout_rest(
+// INFER-NOT: xi64>
 // INFER: scf.forall.in_parallel
-func.func @dropout_blocks(%x: tensor<3x16xf32>, %seed: i64) -> tensor<3x16xf32> attributes {ndr.model} {
-  %y = ndr.fused_add_norm layer %x dropout(p = 0.1, stream = 3) eps = 1.0e-5 : tensor<3x16xf32>
-  return %y : tensor<3x16xf32>
+func.func @dropout_rest(%x: tensor<3x200xf32>, %seed: i64) -> tensor<3x200xf32> attributes {ndr.model} {
+  %y = ndr.fused_add_norm layer %x dropout(p = 0.1, stream = 3) eps = 1.0e-5 : tensor<3x200xf32>
+  return %y : tensor<3x200xf32>
 }
 
 // Rows of 12: chunks straddle Philox blocks, so each lane draws for its own
-// flat index row * 12 + col + lane, as vector<8xi64>; the same in the masked
-// tail. fused_add_norm's sum s = residual + dropout(x + bias) is a result,
-// written in sweep 1.
+// flat index row * 12 + col + lane, as vector<8xi64> (products as vector<4xi64>
+// pairs); the same in the masked tail. No loop: one whole chunk and the tail.
+// fused_add_norm's sum s = residual + dropout(x + bias) is a result, written
+// in sweep 1.
 // CHECK-LABEL: func.func @dropout_lanes(
 // CHECK-SAME: %[[SEED:[^:]*]]: i64
 // CHECK-DAG: %[[LANES:.*]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : vector<8xi64>
@@ -284,30 +326,29 @@ func.func @dropout_blocks(%x: tensor<3x16xf32>, %seed: i64) -> tensor<3x16xf32> 
 // CHECK: scf.forall (%[[ROW:.*]]) in (3) shared_outs(%[[Y:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}) -> (tensor<3x12xf32>, tensor<3x12xf32>)
 // CHECK: %[[MASK:.*]] = vector.constant_mask [4] : vector<8xi1>
 // CHECK: %[[BASE:.*]] = arith.muli %[[ROW]], %[[C12]] : index
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[SROW:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<12xf32>, tensor<12xf32>, vector<8xf32>)
-// CHECK:   %[[X:.*]] = vector.transfer_read %arg0
-// CHECK:   %[[BIAS:.*]] = vector.transfer_read
-// CHECK:   arith.addf %[[X]], %[[BIAS]]
-// CHECK:   vector.broadcast %{{.*}} : i64 to vector<8xi64>
-// CHECK:   arith.addi %{{.*}}, %[[LANES]] : vector<8xi64>
-// CHECK:   arith.trunci %[[SEED]] : i64 to i32
-// CHECK-COUNT-19: arith.mului_extended {{.*}} : vector<8xi32>
-// CHECK:   arith.cmpi uge, %{{.*}}, %{{.*}} : vector<8xi32>
-// CHECK:   arith.select
-// CHECK:   vector.transfer_read %arg2
-// CHECK:   vector.transfer_write %{{.*}}, %[[SROW]]
+// CHECK-NOT: scf.for
+// CHECK: %[[X:.*]] = vector.transfer_read %arg0
+// CHECK: %[[BIAS:.*]] = vector.transfer_read
+// CHECK: arith.addf %[[X]], %[[BIAS]]
+// CHECK: vector.broadcast %{{.*}} : i64 to vector<8xi64>
+// CHECK: arith.addi %{{.*}}, %[[LANES]] : vector<8xi64>
+// CHECK: arith.trunci %[[SEED]] : i64 to i32
+// CHECK-COUNT-38: arith.muli {{.*}} : vector<4xi64>
+// CHECK: arith.cmpi uge, %{{.*}}, %{{.*}} : vector<8xi32>
+// CHECK: arith.select
+// CHECK: vector.transfer_read %arg2
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0]
 // CHECK: vector.transfer_read %arg0[%[[ROW]], %c8], %{{.*}}, %[[MASK]]
 // CHECK: arith.addi %{{.*}}, %[[LANES]] : vector<8xi64>
-// CHECK-COUNT-19: arith.mului_extended {{.*}} : vector<8xi32>
+// CHECK-COUNT-38: arith.muli {{.*}} : vector<4xi64>
 // CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c8], %[[MASK]]
-// CHECK: scf.for
-// CHECK-NOT: arith.mului_extended
+// CHECK-NOT: arith.muli {{.*}} : vector<4xi64>
 // CHECK: scf.forall.in_parallel
 // CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[Y]]
 // CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[S]]
 // INFER-LABEL: func.func @dropout_lanes(
 // INFER-NOT: vector<8xi64>
-// INFER-NOT: arith.mului_extended
+// INFER-NOT: xi64>
 // INFER: scf.forall.in_parallel
 func.func @dropout_lanes(%x: tensor<3x12xf32>, %bias: tensor<12xf32>, %r: tensor<3x12xf32>, %g: tensor<12xf32>, %seed: i64) -> (tensor<3x12xf32>, tensor<3x12xf32>) attributes {ndr.model} {
   %y, %s = ndr.fused_add_norm rms %x bias(%bias : tensor<12xf32>) residual(%r : tensor<3x12xf32>) dropout(p = 0.1, stream = 3) gamma(%g : tensor<12xf32>) eps = 1.0e-6 : tensor<3x12xf32>, tensor<3x12xf32>
@@ -319,7 +360,7 @@ func.func @dropout_lanes(%x: tensor<3x12xf32>, %bias: tensor<12xf32>, %r: tensor
 // INFER: scf.for %
 // INFER-NEXT: %[[V:.*]] = vector.transfer_read
 // INFER-NEXT: %[[W:.*]] = vector.transfer_write %[[V]]
-// INFER-NOT: arith.mului_extended
+// INFER-NOT: xi64>
 // INFER-NOT: arith.select
 // INFER: return
 func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64) -> tensor<2x40xf32> attributes {ndr.model} {
@@ -331,10 +372,10 @@ func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64) -> tensor<2x40xf32> a
 // CHECK-LABEL: func.func @drop_connect(
 // CHECK: scf.forall
 // CHECK: arith.extf %{{.*}} : vector<8xf16> to vector<8xf32>
-// CHECK: arith.mului_extended
+// CHECK: arith.muli {{.*}} : vector<8xi64>
 // CHECK: arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
 // INFER-LABEL: func.func @drop_connect(
-// INFER-NOT: arith.mului_extended
+// INFER-NOT: xi64>
 // INFER: return
 func.func @drop_connect(%w: tensor<16x8xf16>, %seed: i64) -> tensor<16x8xf16> attributes {ndr.model} {
   %0 = ndr.drop_connect %w, p = 0.5, stream = 7 : tensor<16x8xf16>

@@ -60,22 +60,22 @@ func.func @w1_h769(%x: tensor<4x769xf32> {ndr.input = "x"}, %r: tensor<4x769xf32
   return %1 : tensor<4x769xf32>
 }
 
-// W2: LN(x + dropout(r, 0.1)), train. The mask is drawn in the kernel, eight
-// Philox blocks at a time: the 32x32-bit products as vector<8xi64>
-// multiplies, each chunk's words picked by shufflevector, the keep test on
-// vector<8xi32>.
+// W2: LN(x + dropout(r, 0.1)), train. The mask is drawn in the kernel,
+// sixteen Philox blocks at a time: the 32x32-bit products as vector<8xi64>
+// multiplies of the even and odd lanes, each chunk's words picked by
+// shufflevector, the keep test on vector<8xi32>.
 // TRAIN-LABEL: llvm.func @w2_add_dropout_ln(
 // TRAIN: omp.wsloop
 // TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
-// TRAIN: llvm.zext %{{.*}} : vector<8xi32> to vector<8xi64>
+// TRAIN: llvm.bitcast %{{.*}} : vector<16xi32> to vector<8xi64>
 // TRAIN: llvm.mul %{{.*}}, %{{.*}} : vector<8xi64>
-// TRAIN: llvm.shufflevector %{{.*}}, %{{.*}} [0, 0, 8, 8] : vector<8xi32>
+// TRAIN: llvm.shufflevector %{{.*}}, %{{.*}} [0, 0, 16, 16] : vector<16xi32>
 // TRAIN: llvm.icmp "uge" %{{.*}}, %{{.*}} : vector<8xi32>
 // TRAIN: llvm.select %{{.*}}, %{{.*}}, %{{.*}} : vector<8xi1>, vector<8xf32>
 // TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // TRAIN: llvm.fadd %{{.*}}, %{{.*}} : vector<8xf32>
 // TRAIN: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
-// TRAIN: llvm.shufflevector %{{.*}}, %{{.*}} [7, 7, 15, 15] : vector<8xi32>
+// TRAIN: llvm.shufflevector %{{.*}}, %{{.*}} [15, 15, 31, 31] : vector<16xi32>
 // TRAIN: llvm.intr.vector.reduce.fadd
 // TRAIN: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
 // TRAIN: llvm.intr.sqrt
@@ -120,24 +120,29 @@ func.func @w3_add_bias_ln(%x: tensor<16x768xf32> {ndr.input = "x"}, %r: tensor<1
 }
 
 // W4: RMSNorm(x + r) at hidden 4096: two sweeps, the sum of squares as a
-// vector fmuladd, then the output with gamma.
+// vector fmuladd, then the output with gamma. x + r is recomputed in the
+// second sweep (x, r and a scratch row would not fit in L1 together), while
+// the next row is prefetched.
 // INFER-LABEL: llvm.func @w4_add_rms(
 // INFER: omp.wsloop
-// INFER: llvm.alloca %{{.*}} x f32 {alignment = 64 : i64}
+// INFER-NOT: llvm.alloca
 // INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // INFER: llvm.fadd %{{.*}}, %{{.*}} : vector<8xf32>
-// INFER: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
 // INFER: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
 // INFER: llvm.intr.vector.reduce.fadd
 // INFER-NOT: llvm.intr.vector.reduce.fadd
 // INFER: llvm.intr.sqrt
+// INFER: llvm.intr.prefetch
 // INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
+// INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
+// INFER: llvm.fadd %{{.*}}, %{{.*}} : vector<8xf32>
 // INFER: llvm.fmul %{{.*}}, %{{.*}} : vector<8xf32>
 // INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // INFER: llvm.fmul %{{.*}}, %{{.*}} : vector<8xf32>
 // INFER: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
 // INFER-NOT: llvm.intr.masked
+// INFER-NOT: llvm.alloca
 // INFER: llvm.return
 func.func @w4_add_rms(%x: tensor<8x4096xf32> {ndr.input = "x"}, %r: tensor<8x4096xf32> {ndr.input = "r"},
                       %g: tensor<4096xf32> {ndr.param = "gamma"})

@@ -60,6 +60,9 @@ void checkDropout(const std::string &op, std::vector<int64_t> shape, float p,
 TEST(DropoutTest, TrainMaskIsBitExact) {
   checkDropout("dropout", {3, 50}, 0.1f, 2, 0x123456789abcdefull);
 }
+TEST(DropoutTest, TrainRowsOfPartialSpans) {
+  checkDropout("dropout", {3, 5, 40}, 0.2f, 6, 99);
+}
 TEST(DropoutTest, TrainHalf1D) { checkDropout("dropout", {1000}, 0.5f, 0, 42); }
 TEST(DropoutTest, TrainLargeStreamAndSeed) {
   checkDropout("dropout", {2, 3, 37}, 0.25f, 0xfffffffeu, ~0ull);

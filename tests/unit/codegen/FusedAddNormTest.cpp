@@ -120,6 +120,13 @@ TEST_P(FusedVariantTest, Hidden4096) {
   c.shape = {2, 4096};
   checkFused(c);
 }
+// 200 = one 128-element Philox span and a rest of 9 chunks drawn from the
+// next span; rows after the first start inside a span.
+TEST_P(FusedVariantTest, Hidden200) {
+  FusedCase c{GetParam(), true, true, true, true};
+  c.shape = {3, 200};
+  checkFused(c);
+}
 TEST_P(FusedVariantTest, Hidden769) {
   FusedCase c{GetParam(), true, true, true, false};
   c.shape = {4, 769};
