@@ -38,9 +38,10 @@ using namespace mlir::ndr;
 namespace {
 
 constexpr int64_t kLanes = 8;
-/// Philox blocks evaluated together, one per lane: 16 fill an AVX-512
-/// register, or make two independent chains of AVX2 ones.
-constexpr int64_t kPhiloxBlocks = 16;
+/// Philox blocks evaluated together, one per lane: two AVX-512 registers
+/// (four AVX2 ones), independent chains that hide the multiplies' latency.
+/// Measured on W2 (Zen 4): 32 blocks 1.2x faster than 16, 48 slower again.
+constexpr int64_t kPhiloxBlocks = 32;
 /// The elements of one Philox evaluation (blocks of 8).
 constexpr int64_t kWideSpan = kPhiloxBlocks * 8;
 /// Chunks per iteration of a sweep without dropout.

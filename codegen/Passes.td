@@ -90,7 +90,7 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     evaluates the group's ops as f32 vector arithmetic (f16 and bf16 are
     extended on load and rounded once on store).
 
-    Each sweep steps over 4 chunks at a time (16, one Philox evaluation, with
+    Each sweep steps over 4 chunks at a time (32, one Philox evaluation, with
     dropout), then the remaining whole chunks, then the masked tail; a sum is
     kept in 4 partial sums, one per chunk of a step, so that its adds do not
     form one chain.
@@ -103,7 +103,7 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     deviations from the mean over the scratch row (two-pass variance); the
     last sweep normalizes, evaluates the epilogue and prefetches the next
     row of each operand read as a row vector. Train-mode dropout draws
-    Philox4x32-10 once per element: 16 blocks per `vector<16xi32>`
+    Philox4x32-10 once per element: 32 blocks per `vector<32xi32>`
     evaluation when rows are whole blocks, one per lane when chunks straddle
     blocks.
 

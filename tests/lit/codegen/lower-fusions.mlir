@@ -264,54 +264,54 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
   return %y : tensor<2x3x4xf32>
 }
 
-// Train-mode dropout in rows of 128 (whole 128-element spans): each step of
-// 128 evaluates Philox once for 16 blocks as vector<16xi32>, its 32 x 32 ->
+// Train-mode dropout in rows of 256 (whole 256-element spans): each step of
+// 256 evaluates Philox once for 32 blocks as vector<32xi32>, its 32 x 32 ->
 // 64-bit products taken as even and odd i64 pairs (38 multiplies: the first
 // round's product with the stream folds), and hands each chunk its block's
 // words with vector.shuffle.
 // CHECK-LABEL: func.func @dropout_spans(
 // CHECK-SAME: %[[SEED:[^:]*]]: i64
 // CHECK: scf.forall
-// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c128
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c256
 // CHECK:   vector.transfer_read %arg1
 // CHECK:   arith.trunci %[[SEED]] : i64 to i32
-// CHECK-COUNT-38: arith.muli {{.*}} : vector<8xi64>
-// CHECK-NOT: arith.muli {{.*}} : vector<8xi64>
-// CHECK:   vector.shuffle {{.*}} [0, 0, 16, 16] : vector<16xi32>, vector<16xi32>
+// CHECK-COUNT-38: arith.muli {{.*}} : vector<16xi64>
+// CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
+// CHECK:   vector.shuffle {{.*}} [0, 0, 32, 32] : vector<32xi32>, vector<32xi32>
 // CHECK:   arith.cmpi uge, {{.*}} : vector<8xi32>
-// CHECK:   vector.shuffle {{.*}} [15, 15, 31, 31] : vector<16xi32>, vector<16xi32>
+// CHECK:   vector.shuffle {{.*}} [31, 31, 63, 63] : vector<32xi32>, vector<32xi32>
 // CHECK:   scf.yield
 // Sweeps 2 and 3 read the scratch row: no second draw.
-// CHECK-NOT: arith.muli {{.*}} : vector<8xi64>
+// CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
 // CHECK: scf.forall.in_parallel
 // INFER-LABEL: func.func @dropout_spans(
 // INFER-NOT: xi64>
 // INFER-NOT: vector.shuffle
 // INFER: scf.forall.in_parallel
-func.func @dropout_spans(%x: tensor<2x128xf32>, %r: tensor<2x128xf32>, %seed: i64) -> tensor<2x128xf32> attributes {ndr.model} {
-  %d = ndr.dropout %r, p = 0.1, stream = 4 : tensor<2x128xf32>
-  %0 = ndr.add %x, %d : tensor<2x128xf32>, tensor<2x128xf32>
-  %1 = ndr.layer_norm %0 : tensor<2x128xf32>
-  return %1 : tensor<2x128xf32>
+func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i64) -> tensor<2x256xf32> attributes {ndr.model} {
+  %d = ndr.dropout %r, p = 0.1, stream = 4 : tensor<2x256xf32>
+  %0 = ndr.add %x, %d : tensor<2x256xf32>, tensor<2x256xf32>
+  %1 = ndr.layer_norm %0 : tensor<2x256xf32>
+  return %1 : tensor<2x256xf32>
 }
 
-// Rows of 200: one step of 128, then 9 remaining chunks that draw from one
+// Rows of 296: one step of 256, then 5 remaining chunks that draw from one
 // more evaluation (its blocks past the row unused).
 // CHECK-LABEL: func.func @dropout_rest(
 // CHECK: scf.forall
-// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c128
-// CHECK-COUNT-38: arith.muli {{.*}} : vector<8xi64>
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c256
+// CHECK-COUNT-38: arith.muli {{.*}} : vector<16xi64>
 // CHECK: scf.yield
-// CHECK-COUNT-38: arith.muli {{.*}} : vector<8xi64>
-// CHECK: vector.shuffle {{.*}} [8, 8, 24, 24] : vector<16xi32>, vector<16xi32>
-// CHECK-NOT: arith.muli {{.*}} : vector<8xi64>
+// CHECK-COUNT-38: arith.muli {{.*}} : vector<16xi64>
+// CHECK: vector.shuffle {{.*}} [4, 4, 36, 36] : vector<32xi32>, vector<32xi32>
+// CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
 // CHECK: scf.forall.in_parallel
 // INFER-LABEL: func.func @dropout_rest(
 // INFER-NOT: xi64>
 // INFER: scf.forall.in_parallel
-func.func @dropout_rest(%x: tensor<3x200xf32>, %seed: i64) -> tensor<3x200xf32> attributes {ndr.model} {
-  %y = ndr.fused_add_norm layer %x dropout(p = 0.1, stream = 3) eps = 1.0e-5 : tensor<3x200xf32>
-  return %y : tensor<3x200xf32>
+func.func @dropout_rest(%x: tensor<3x296xf32>, %seed: i64) -> tensor<3x296xf32> attributes {ndr.model} {
+  %y = ndr.fused_add_norm layer %x dropout(p = 0.1, stream = 3) eps = 1.0e-5 : tensor<3x296xf32>
+  return %y : tensor<3x296xf32>
 }
 
 // Rows of 12: chunks straddle Philox blocks, so each lane draws for its own
@@ -372,7 +372,7 @@ func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64) -> tensor<2x40xf32> a
 // CHECK-LABEL: func.func @drop_connect(
 // CHECK: scf.forall
 // CHECK: arith.extf %{{.*}} : vector<8xf16> to vector<8xf32>
-// CHECK: arith.muli {{.*}} : vector<8xi64>
+// CHECK: arith.muli {{.*}} : vector<16xi64>
 // CHECK: arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
 // INFER-LABEL: func.func @drop_connect(
 // INFER-NOT: xi64>

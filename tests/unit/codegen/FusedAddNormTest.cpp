@@ -120,11 +120,11 @@ TEST_P(FusedVariantTest, Hidden4096) {
   c.shape = {2, 4096};
   checkFused(c);
 }
-// 200 = one 128-element Philox span and a rest of 9 chunks drawn from the
+// 296 = one 256-element Philox span and a rest of 5 chunks drawn from the
 // next span; rows after the first start inside a span.
-TEST_P(FusedVariantTest, Hidden200) {
+TEST_P(FusedVariantTest, Hidden296) {
   FusedCase c{GetParam(), true, true, true, true};
-  c.shape = {3, 200};
+  c.shape = {3, 296};
   checkFused(c);
 }
 TEST_P(FusedVariantTest, Hidden769) {
