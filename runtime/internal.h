@@ -43,6 +43,12 @@ size_t byteCount(const ndr_tensor_desc &t);
 ndr_status fillNormal(const ndr_tensor_desc &t, void *dst, float stddev,
                       uint64_t seed, uint32_t stream);
 
+// Whether runs should let their OpenMP workers sleep at once (openmp.cpp):
+// libgomp is loaded too, and the user has not chosen a wait policy.
+bool shouldQuietOpenmp();
+// Makes the calling thread's next parallel regions do so.
+void quietOpenmp();
+
 // What the .npy and safetensors header parsers share: a cursor over the
 // header text and errors that say where it went wrong.
 class HeaderCursor {

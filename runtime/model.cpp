@@ -13,6 +13,9 @@ struct ndr_model {
   const ndr_model_desc *desc;
   // params..., derived...: the tail of every run's buffer array, and init's.
   std::vector<void *> state;
+  // Whether runs let their OpenMP workers sleep at once (libgomp was loaded
+  // when the model was created; openmp.cpp).
+  bool quietOpenmp = false;
 };
 
 namespace {
@@ -172,7 +175,7 @@ ndr_status ndr_model_create(const ndr_model_desc *desc, const char *params_path,
   *out = nullptr;
   if (ndr_status status = ndr_rt::checkDesc(*desc))
     return status;
-  ndr_model *model = new ndr_model{desc, {}};
+  ndr_model *model = new ndr_model{desc, {}, ndr_rt::shouldQuietOpenmp()};
   if (ndr_status status = setUp(*model, params_path, seed)) {
     ndr_model_destroy(model);
     return status;
@@ -201,6 +204,8 @@ ndr_status ndr_model_run(const ndr_model *model, const void *const *inputs,
                                    desc.outputs[i].name + "'");
     buffers.push_back(outputs[i]);
   }
+  if (model->quietOpenmp)
+    ndr_rt::quietOpenmp();
   desc.run(buffers.data(), seed);
   return NDR_OK;
 }
