@@ -225,12 +225,6 @@ public:
     if (root && space.rows > 1)
       nextRow = arith::MinUIOp::create(
           b, loc, arith::AddIOp::create(b, loc, row, index(1)), index(space.rows - 1));
-    hasDropout = mode == Mode::Train &&
-                 llvm::any_of(fusion.getBody().front(), [](Operation &op) {
-                   if (auto fused = dyn_cast<FusedAddNormOp>(op))
-                     return fused.hasDropout();
-                   return isa<DropoutOp, DropConnectOp>(op);
-                 });
     Block &body = fusion.getBody().front();
     for (auto [arg, leaf] : llvm::zip(body.getArguments(), leaves)) {
       Value leafRow = leafRowIndex(leaf);
@@ -244,15 +238,40 @@ public:
     results.assign(yield.getValues().begin(), yield.getValues().end());
     if (root)
       markAfterRoot();
+    // Which sweeps draw dropout masks: the prologue's (fused_add_norm's own
+    // dropout is) and the epilogue's.
+    if (mode == Mode::Train)
+      for (Operation &op : body) {
+        std::optional<uint32_t> stream;
+        if (auto dropout = dyn_cast<DropoutOp>(op))
+          stream = dropout.getStream();
+        else if (auto dropConnect = dyn_cast<DropConnectOp>(op))
+          stream = dropConnect.getStream();
+        else if (auto fused = dyn_cast<FusedAddNormOp>(op); fused && fused.hasDropout())
+          stream = *fused.getStream();
+        if (!stream)
+          continue;
+        bool after = &op != root && afterRootValues.contains(op.getResult(0));
+        SmallVector<uint32_t> &streams = after ? streamsAfterRoot : streamsBeforeRoot;
+        if (!llvm::is_contained(streams, *stream))
+          streams.push_back(*stream);
+      }
   }
 
   /// Writes the row of every result into `outRows`; returns them.
   SmallVector<Value> build(ValueRange outRows) {
     SmallVector<Value> state(outRows);
+    // Rows of whole blocks draw a span's masks into a stack buffer per stream.
+    if (space.size % kLanes == 0)
+      for (uint32_t stream : llvm::concat<uint32_t>(streamsBeforeRoot, streamsAfterRoot))
+        drawBuffers[stream] = memref::AllocaOp::create(
+            b, loc, MemRefType::get({4 * kPhiloxBlocks}, b.getI32Type()), ValueRange{},
+            b.getI64IntegerAttr(64));
     if (!root) {
-      sweep(state, [&](Value col, Value mask, int64_t, SmallVectorImpl<Value> &st) {
-        storeResults(st, col, mask, /*afterRoot=*/false);
-      });
+      sweep(state, streamsBeforeRoot,
+            [&](Value col, Value mask, int64_t, SmallVectorImpl<Value> &st) {
+              storeResults(st, col, mask, /*afterRoot=*/false);
+            });
       return state;
     }
     bool layer = isLayer();
@@ -267,7 +286,8 @@ public:
     // squares (rms), the prologue's results written.
     size_t sums = state.size();
     state.append(kAccumulators, zero);
-    sweep(state, [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
+    sweep(state, streamsBeforeRoot,
+          [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
       Value s = normInput();
       if (scratch)
         storeScratch(s, col, mask);
@@ -289,7 +309,8 @@ public:
       roughMean = vector::BroadcastOp::create(b, loc, f32Vector, mean);
       size_t deviations = state.size(), squareSums = deviations + kAccumulators;
       state.append(2 * kAccumulators, zero);
-      sweep(state, [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
+      sweep(state, scratch ? ArrayRef<uint32_t>() : ArrayRef(streamsBeforeRoot),
+            [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
         Value d = masked(arith::SubFOp::create(b, loc, loadNormInput(col, mask),
                                                roughMean),
                          mask);
@@ -317,7 +338,11 @@ public:
     // Sweep 3: normalize, then the epilogue; meanwhile the next row's
     // operands are prefetched, since this sweep has no loads of its own that
     // would keep memory busy.
-    sweep(state, [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
+    SmallVector<uint32_t> lastStreams(streamsAfterRoot);
+    if (!scratch)
+      lastStreams.append(streamsBeforeRoot);
+    sweep(state, lastStreams,
+          [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
       if (!mask)
         prefetchNextRow(col, lane);
       Value s = loadNormInput(col, mask);
@@ -346,51 +371,95 @@ private:
   using ChunkFn = function_ref<void(Value col, Value mask, int64_t lane,
                                     SmallVectorImpl<Value> &)>;
 
-  /// Runs `fn` on every chunk of the row, threading `state`: a loop over
-  /// 64-element spans (when dropout can draw 8 blocks at once) or over
-  /// kUnroll chunks, the remaining whole chunks, then the masked tail.
+  /// Runs `fn` on every chunk of the row, threading `state`: with dropout
+  /// (`streams`) over rows of whole blocks, a loop over Philox spans, each
+  /// drawing its masks first; within a span or without dropout, a loop over
+  /// kUnroll chunks, then the remaining whole chunks; then the masked tail.
   /// Values are evaluated afresh for each chunk.
-  void sweep(SmallVectorImpl<Value> &state, ChunkFn fn) {
+  void sweep(SmallVectorImpl<Value> &state, ArrayRef<uint32_t> streams, ChunkFn fn) {
     int64_t full = space.size - space.size % kLanes;
-    bool wide = hasDropout && space.size % kLanes == 0;
-    int64_t step = wide ? kWideSpan : kUnroll * kLanes;
-    int64_t loopEnd = full - full % step;
-    // Chunks of one step or of the straight-line rest: one evaluation each.
-    auto chunks = [&](Value start, int64_t count, bool inSpan,
-                      SmallVectorImpl<Value> &st) {
-      words.clear();
+    int64_t rest = 0;
+    if (!streams.empty() && !tailMask) {
+      int64_t spanEnd = full - full % kWideSpan;
+      if (spanEnd > 0) {
+        auto forOp = scf::ForOp::create(
+            b, loc, index(0), index(spanEnd), index(kWideSpan), state,
+            [&](OpBuilder &nested, Location, Value span, ValueRange args) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPointToEnd(nested.getInsertionBlock());
+              SmallVector<Value> st(args);
+              drawSpan(span, streams);
+              chunkRange(span, kWideSpan, st, fn);
+              scf::YieldOp::create(b, loc, st);
+            });
+        state.assign(forOp.getResults().begin(), forOp.getResults().end());
+      }
+      // The rest draws one more span (its blocks past the row unused).
+      if (full > spanEnd) {
+        drawSpan(index(spanEnd), streams);
+        chunkRange(index(spanEnd), full - spanEnd, state, fn);
+      }
+    } else {
+      rest = chunkRange(index(0), full, state, fn);
+    }
+    if (tailMask) {
+      values.clear();
+      current = index(full);
+      currentMask = tailMask;
+      fn(current, tailMask, rest, state);
+    }
+  }
+
+  /// Runs `fn` on the `length` / kLanes whole chunks from `begin`: a loop
+  /// over kUnroll at a time, then the rest; returns how many that rest has.
+  int64_t chunkRange(Value begin, int64_t length, SmallVectorImpl<Value> &state,
+                     ChunkFn fn) {
+    auto chunks = [&](Value start, int64_t count, SmallVectorImpl<Value> &st) {
       for (int64_t lane = 0; lane < count; ++lane) {
         values.clear();
-        wideLane = inSpan ? lane : -1;
-        spanStart = start;
         current = lane ? arith::AddIOp::create(b, loc, start, index(lane * kLanes))
                              .getResult()
                        : start;
         currentMask = Value();
         fn(current, Value(), lane, st);
       }
-      wideLane = -1;
     };
-    if (loopEnd > 0) {
+    int64_t step = kUnroll * kLanes, looped = length - length % step;
+    Value loopEnd = begin;
+    if (looped > 0) {
+      loopEnd = b.createOrFold<arith::AddIOp>(loc, begin, index(looped));
       auto forOp = scf::ForOp::create(
-          b, loc, index(0), index(loopEnd), index(step), state,
+          b, loc, begin, loopEnd, index(step), state,
           [&](OpBuilder &nested, Location, Value col, ValueRange args) {
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPointToEnd(nested.getInsertionBlock());
             SmallVector<Value> st(args);
-            chunks(col, step / kLanes, wide, st);
+            chunks(col, kUnroll, st);
             scf::YieldOp::create(b, loc, st);
           });
       state.assign(forOp.getResults().begin(), forOp.getResults().end());
     }
-    // The rest draws from one more span (its blocks past the row unused).
-    int64_t rest = (full - loopEnd) / kLanes;
-    chunks(index(loopEnd), rest, wide, state);
-    if (tailMask) {
-      values.clear();
-      current = index(full);
-      currentMask = tailMask;
-      fn(current, tailMask, rest, state);
+    int64_t rest = (length - looped) / kLanes;
+    chunks(loopEnd, rest, state);
+    return rest;
+  }
+
+  /// Draws the masks of the span of kWideSpan elements from `spanStart` for
+  /// each of `streams` into its buffer, block-major: a chunk then reads its
+  /// block's draws with one load.
+  void drawSpan(Value start, ArrayRef<uint32_t> streams) {
+    spanStart = start;
+    Type i64 = b.getI64Type();
+    Value firstBlock = arith::ShRUIOp::create(
+        b, loc,
+        arith::AddIOp::create(b, loc, rowBase,
+                              arith::IndexCastOp::create(b, loc, i64, start)),
+        arith::ConstantIntOp::create(b, loc, i64, 3));
+    for (uint32_t stream : streams) {
+      std::array<Value, 4> words =
+          buildPhiloxWords(b, loc, firstBlock, seed, stream, kPhiloxBlocks);
+      vector::StoreOp::create(b, loc, buildBlockMajorWords(b, loc, words),
+                              drawBuffers.lookup(stream), ValueRange{index(0)});
     }
   }
 
@@ -459,16 +528,13 @@ private:
               b, loc, DenseElementsAttr::get(lanes, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7})));
       return buildPhiloxDraw(b, loc, indices, seed, stream);
     }
-    assert(wideLane >= 0 && "whole blocks are drawn from a span's words");
-    Value three = arith::ConstantIntOp::create(b, loc, i64, 3);
-    auto [it, inserted] = words.try_emplace(stream);
-    if (inserted) {
-      Value spanFlat = arith::AddIOp::create(
-          b, loc, rowBase, arith::IndexCastOp::create(b, loc, i64, spanStart));
-      it->second = buildPhiloxWords(b, loc, arith::ShRUIOp::create(b, loc, spanFlat, three),
-                                    seed, stream, kPhiloxBlocks);
-    }
-    return extractBlockDraws(b, loc, it->second, wideLane);
+    // The chunk's block in the span drawn by drawSpan: 4 words at 4 * block.
+    Value offset = arith::ShRUIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, current, spanStart), index(1));
+    Value fourWords = vector::LoadOp::create(
+        b, loc, VectorType::get({4}, b.getI32Type()), drawBuffers.lookup(stream),
+        ValueRange{offset});
+    return buildBlockDraws(b, loc, fourWords);
   }
 
   Value readLeaf(BlockArgument arg) {
@@ -600,7 +666,7 @@ private:
     if (rowBytes + space.size * 4 <= kL1Bytes)
       return true;
     // Expensive prologues (dropout's generator, activations) are kept.
-    if (hasDropout)
+    if (!streamsBeforeRoot.empty())
       return true;
     return llvm::any_of(fusion.getBody().front(), [&](Operation &op) {
       return &op != root && !afterRootValues.contains(op.getResult(0)) &&
@@ -650,7 +716,9 @@ private:
   Value seed, row, rowBase, tailMask, nextRow;
   VectorType f32Vector;
   Operation *root = nullptr;
-  bool hasDropout = false;
+  /// The dropout streams drawn before and after the norm (all of them
+  /// "before" without one).
+  SmallVector<uint32_t> streamsBeforeRoot, streamsAfterRoot;
   SmallVector<Value> results;
   DenseSet<Value> afterRootValues;
   DenseMap<Value, Value> leafRows, rowValues;
@@ -658,11 +726,9 @@ private:
   /// evaluated at it.
   Value current, currentMask;
   DenseMap<Value, Value> values;
-  /// Per 64-element span: its start, this chunk's lane in it (-1: not a
-  /// span), and the Philox words of each stream drawn in it.
+  /// The start of the span drawn last, and each stream's buffer of draws.
   Value spanStart;
-  int64_t wideLane = -1;
-  DenseMap<uint32_t, std::array<Value, 4>> words;
+  DenseMap<uint32_t, Value> drawBuffers;
   Value scratch, roughMean, meanShift, rstdVector;
 };
 

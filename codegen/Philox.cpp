@@ -151,21 +151,25 @@ std::array<Value, 4> ndr::buildPhiloxWords(OpBuilder &b, Location loc,
                 seed, stream);
 }
 
-Value ndr::extractBlockDraws(OpBuilder &b, Location loc, ArrayRef<Value> words,
-                             int64_t lane) {
-  // [w0, w0, w1, w1, w2, w2, w3, w3] of the lane, then low half first.
-  int64_t blocks = cast<VectorType>(words[0].getType()).getNumElements();
-  SmallVector<int64_t> pick = {lane, lane, blocks + lane, blocks + lane};
-  Value low = vector::ShuffleOp::create(b, loc, words[0], words[1], pick);
-  Value high = vector::ShuffleOp::create(b, loc, words[2], words[3], pick);
-  Value spread = vector::ShuffleOp::create(b, loc, low, high,
-                                           ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
-  auto lanes = VectorType::get({8}, b.getI32Type());
-  Value shifts = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(lanes, ArrayRef<int32_t>{0, 16, 0, 16, 0,
-                                                              16, 0, 16}));
-  IntBuilder vec{b, loc, lanes};
-  return vec.bitAnd(vec.shr(spread, shifts), vec.i32(0xFFFF));
+Value ndr::buildBlockMajorWords(OpBuilder &b, Location loc,
+                                ArrayRef<Value> words) {
+  int64_t n = cast<VectorType>(words[0].getType()).getNumElements();
+  // [w0[j], w1[j]] pairs, [w2[j], w3[j]] pairs, then the two interleaved.
+  SmallVector<int64_t> pairs, quads;
+  for (int64_t j = 0; j < n; ++j)
+    pairs.append({j, n + j});
+  for (int64_t j = 0; j < n; ++j)
+    quads.append({2 * j, 2 * j + 1, 2 * n + 2 * j, 2 * n + 2 * j + 1});
+  Value low = vector::ShuffleOp::create(b, loc, words[0], words[1], pairs);
+  Value high = vector::ShuffleOp::create(b, loc, words[2], words[3], pairs);
+  return vector::ShuffleOp::create(b, loc, low, high, quads);
+}
+
+Value ndr::buildBlockDraws(OpBuilder &b, Location loc, Value fourWords) {
+  // Little-endian halves: word h / 2, low half first, is the draw order.
+  Value halves = vector::BitCastOp::create(
+      b, loc, VectorType::get({8}, b.getI16Type()), fourWords);
+  return arith::ExtUIOp::create(b, loc, VectorType::get({8}, b.getI32Type()), halves);
 }
 
 Value ndr::buildDropoutKeep(OpBuilder &b, Location loc, Value draw, float p) {

@@ -29,9 +29,12 @@ std::array<Value, 4> buildPhiloxWords(OpBuilder &b, Location loc,
                                       Value firstBlock, Value seed,
                                       uint32_t stream, int64_t blocks);
 
-/// The 8 draws (vector<8xi32>) of the block in lane `lane` of `words`.
-Value extractBlockDraws(OpBuilder &b, Location loc, ArrayRef<Value> words,
-                        int64_t lane);
+/// The words of buildPhiloxWords block by block: lanes 4j .. 4j + 3 are the
+/// words 0-3 of block j (vector<4 * blocks x i32>).
+Value buildBlockMajorWords(OpBuilder &b, Location loc, ArrayRef<Value> words);
+
+/// The 8 draws (vector<8xi32>) of a block from its 4 words (vector<4xi32>).
+Value buildBlockDraws(OpBuilder &b, Location loc, Value fourWords);
 
 /// Whether elements are kept (i1, or a vector of i1) given their draws: the
 /// draw is not below `lround(p * 65536)`.

@@ -264,29 +264,39 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
   return %y : tensor<2x3x4xf32>
 }
 
-// Train-mode dropout in rows of 256 (whole 256-element spans): each step of
-// 256 evaluates Philox once for 32 blocks as vector<32xi32>, its 32 x 32 ->
-// 64-bit products taken as even and odd i64 pairs (38 multiplies: the first
-// round's product with the stream folds), and hands each chunk its block's
-// words with vector.shuffle.
+// Train-mode dropout in rows of 256 (whole 256-element spans): each span
+// evaluates Philox once for its 32 blocks as vector<32xi32> (the 32 x 32 ->
+// 64-bit products as even and odd i64 pairs: 38 multiplies, the first
+// round's product with the stream folds) and stores the words block by block
+// into a stack buffer; its chunks, 4 per step, each load their block's 4
+// words: 8 16-bit draws.
 // CHECK-LABEL: func.func @dropout_spans(
 // CHECK-SAME: %[[SEED:[^:]*]]: i64
 // CHECK: scf.forall
-// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c256
-// CHECK:   vector.transfer_read %arg1
+// CHECK: %[[DRAWS:.*]] = memref.alloca() {alignment = 64 : i64} : memref<128xi32>
+// CHECK: scf.for %[[SPAN:.*]] = %c0 to %c256 step %c256
 // CHECK:   arith.trunci %[[SEED]] : i64 to i32
 // CHECK-COUNT-38: arith.muli {{.*}} : vector<16xi64>
 // CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
-// CHECK:   vector.shuffle {{.*}} [0, 0, 32, 32] : vector<32xi32>, vector<32xi32>
-// CHECK:   arith.cmpi uge, {{.*}} : vector<8xi32>
-// CHECK:   vector.shuffle {{.*}} [31, 31, 63, 63] : vector<32xi32>, vector<32xi32>
+// CHECK:   %[[BM:.*]] = vector.shuffle {{.*}} [0, 1, 64, 65, 2, 3, 66, 67,
+// CHECK:   vector.store %[[BM]], %[[DRAWS]][%c0] : memref<128xi32>, vector<128xi32>
+// CHECK:   scf.for %[[COL:.*]] = %[[SPAN]] to %{{.*}} step %c32
+// CHECK:     vector.transfer_read %arg1
+// CHECK:     arith.subi %[[COL]], %[[SPAN]] : index
+// CHECK:     %[[W:.*]] = vector.load %[[DRAWS]][%{{.*}}] : memref<128xi32>, vector<4xi32>
+// CHECK:     %[[H:.*]] = vector.bitcast %[[W]] : vector<4xi32> to vector<8xi16>
+// CHECK:     %[[D:.*]] = arith.extui %[[H]] : vector<8xi16> to vector<8xi32>
+// CHECK:     arith.cmpi uge, %[[D]], %{{.*}} : vector<8xi32>
+// CHECK-COUNT-3: vector.load %[[DRAWS]][
+// CHECK:     scf.yield
 // CHECK:   scf.yield
 // Sweeps 2 and 3 read the scratch row: no second draw.
 // CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
+// CHECK-NOT: vector.load %[[DRAWS]][
 // CHECK: scf.forall.in_parallel
 // INFER-LABEL: func.func @dropout_spans(
 // INFER-NOT: xi64>
-// INFER-NOT: vector.shuffle
+// INFER-NOT: memref<128xi32>
 // INFER: scf.forall.in_parallel
 func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i64) -> tensor<2x256xf32> attributes {ndr.model} {
   %d = ndr.dropout %r, p = 0.1, stream = 4 : tensor<2x256xf32>
@@ -295,15 +305,20 @@ func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i6
   return %1 : tensor<2x256xf32>
 }
 
-// Rows of 296: one step of 256, then 5 remaining chunks that draw from one
-// more evaluation (its blocks past the row unused).
+// Rows of 296: a loop over one span of 256, then one more span drawn for the
+// rest (its blocks past the row unused): a loop of 4 chunks and one chunk.
 // CHECK-LABEL: func.func @dropout_rest(
 // CHECK: scf.forall
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c256
 // CHECK-COUNT-38: arith.muli {{.*}} : vector<16xi64>
+// CHECK: scf.for
+// CHECK: scf.yield
 // CHECK: scf.yield
 // CHECK-COUNT-38: arith.muli {{.*}} : vector<16xi64>
-// CHECK: vector.shuffle {{.*}} [4, 4, 36, 36] : vector<32xi32>, vector<32xi32>
+// CHECK: vector.store %{{.*}}, %{{.*}}[%c0] : memref<128xi32>, vector<128xi32>
+// CHECK: scf.for %{{.*}} = %c256 to %c288 step %c32
+// CHECK: scf.yield
+// CHECK: vector.load %{{.*}} : memref<128xi32>, vector<4xi32>
 // CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
 // CHECK: scf.forall.in_parallel
 // INFER-LABEL: func.func @dropout_rest(
@@ -371,8 +386,8 @@ func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64) -> tensor<2x40xf32> a
 // drop_connect draws the same masks on a weight; f16 is extended and rounded.
 // CHECK-LABEL: func.func @drop_connect(
 // CHECK: scf.forall
-// CHECK: arith.extf %{{.*}} : vector<8xf16> to vector<8xf32>
 // CHECK: arith.muli {{.*}} : vector<16xi64>
+// CHECK: arith.extf %{{.*}} : vector<8xf16> to vector<8xf32>
 // CHECK: arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
 // INFER-LABEL: func.func @drop_connect(
 // INFER-NOT: xi64>

@@ -61,21 +61,24 @@ func.func @w1_h769(%x: tensor<4x769xf32> {ndr.input = "x"}, %r: tensor<4x769xf32
 }
 
 // W2: LN(x + dropout(r, 0.1)), train. The mask is drawn in the kernel, 32
-// Philox blocks at a time: the 32x32-bit products as vector<16xi64>
-// multiplies of the even and odd lanes, each chunk's words picked by
-// shufflevector, the keep test on vector<8xi32>.
+// Philox blocks per span: the 32x32-bit products as vector<16xi64>
+// multiplies of the even and odd lanes, the words stored block by block,
+// each chunk's 8 draws one vector<4xi32> load, the keep test on
+// vector<8xi32>.
 // TRAIN-LABEL: llvm.func @w2_add_dropout_ln(
 // TRAIN: omp.wsloop
-// TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // TRAIN: llvm.bitcast %{{.*}} : vector<32xi32> to vector<16xi64>
 // TRAIN: llvm.mul %{{.*}}, %{{.*}} : vector<16xi64>
-// TRAIN: llvm.shufflevector %{{.*}}, %{{.*}} [0, 0, 32, 32] : vector<32xi32>
+// TRAIN: llvm.store %{{.*}}, %{{.*}} {alignment = 4 : i64} : vector<128xi32>, !llvm.ptr
+// TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
+// TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<4xi32>
+// TRAIN: llvm.bitcast %{{.*}} : vector<4xi32> to vector<8xi16>
+// TRAIN: llvm.zext %{{.*}} : vector<8xi16> to vector<8xi32>
 // TRAIN: llvm.icmp "uge" %{{.*}}, %{{.*}} : vector<8xi32>
 // TRAIN: llvm.select %{{.*}}, %{{.*}}, %{{.*}} : vector<8xi1>, vector<8xf32>
 // TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // TRAIN: llvm.fadd %{{.*}}, %{{.*}} : vector<8xf32>
 // TRAIN: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
-// TRAIN: llvm.shufflevector %{{.*}}, %{{.*}} [31, 31, 63, 63] : vector<32xi32>
 // TRAIN: llvm.intr.vector.reduce.fadd
 // TRAIN: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
 // TRAIN: llvm.intr.sqrt
@@ -242,8 +245,8 @@ func.func @w5n_bn_nchw_32x32(%x: tensor<2x768x32x32xf32> {ndr.input = "x"},
 // TRAIN: llvm.intr.fabs(%{{.*}}) : (vector<8xf32>) -> vector<8xf32>
 // TRAIN: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
 // TRAIN: llvm.alloca %{{.*}} x f32 {alignment = 64 : i64}
-// TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // TRAIN: llvm.mul %{{.*}}, %{{.*}} : vector<16xi64>
+// TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // TRAIN: llvm.icmp "uge" %{{.*}}, %{{.*}} : vector<8xi32>
 // TRAIN: llvm.intr.sqrt
 // TRAIN: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr

@@ -110,4 +110,25 @@ TEST(DropoutTest, TwoOpsUseTheirOwnStreams) {
   }
 }
 
+// Dropout after a norm: drawn in the norm's last sweep (its epilogue), in
+// rows of whole blocks (a span and a rest) and in rows that straddle them.
+class DropoutAfterNormTest : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(DropoutAfterNormTest, MaskFollowsSectionFive) {
+  Tensor x({3, GetParam()}), y({3, GetParam()});
+  fillNonZero(x, 10);
+  std::string t = x.type();
+  std::string ir = modelIR({{"x", t}}, {t},
+                           "  %n = ndr.layer_norm %x : " + t +
+                               "\n  %y = ndr.dropout %n, p = 0.3, stream = 9 : " + t +
+                               "\n  return %y : " + t);
+  auto model = Model::compile(ir, Mode::Train);
+  ASSERT_TRUE(model);
+  model->run({&x, &y}, 21);
+  for (int64_t i = 0; i < x.size(); ++i)
+    EXPECT_EQ(y.get(i) != 0, dropoutKeep(i, 21, 9, 0.3f)) << "element " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, DropoutAfterNormTest, ::testing::Values(264, 20));
+
 } // namespace
