@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""A steadier comparison than the table's: NDR, the hand kernel and the roof
+(and optionally NDR's library from a second build) timed in turns in one
+process, many times; prints the median of each one's per-turn ratio to the
+roof, and of NDR's time to the hand kernel's (and to the second build's).
+
+    OMP_NUM_THREADS=T bench/ab.py WORKLOAD [DIR] [ITERS]
+
+WORKLOAD is W1 ... W5n (not W6, which has no hand kernel); DIR holds the
+same workload's library from another ndrc (`ndrc ... --emit=lib -o DIR/NAME`)
+and a `params` folder, e.g. a copy of build/bench. bench/run.sh must have
+built build/bench first. Thread counts come from the environment, as
+OpenMP reads them once.
+"""
+
+import os
+import statistics
+import sys
+import time
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, BENCH_DIR)
+
+import bench  # noqa: E402
+import harness  # noqa: E402
+import workloads  # noqa: E402
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    name = sys.argv[1]
+    other = sys.argv[2] if len(sys.argv) > 2 and not sys.argv[2].isdigit() else None
+    iters = int(sys.argv[-1]) if sys.argv[-1].isdigit() else 30
+    threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
+    wl = dict(bench.selected_workloads())[name]
+    arrays = {k: harness.aligned_copy(v) for k, v in workloads.make_inputs(wl).items()}
+    # The runners' tuples keep their output buffers alive.
+    runners = {"ndr": bench.ndr_runners(name, wl, arrays, threads)["ndr"],
+               "hand": next(iter(bench.hand_runners(name, wl, arrays, threads).values()))}
+    if other:
+        bench.BUILD, saved = other, bench.BUILD
+        runners["other"] = bench.ndr_runners(name, wl, arrays, threads)["ndr"]
+        bench.BUILD = saved
+    fns = {k: r[0] for k, r in runners.items()}
+    fns["roof"] = harness.Roof(os.path.join(harness.BUILD, "roof.so"), threads).for_workload(
+        wl, arrays)
+    times = {k: [] for k in fns}
+    for fn in fns.values():
+        fn()
+        fn()
+    order = list(fns)
+    for i in range(iters):
+        for k in order if i % 2 else reversed(order):
+            start = time.perf_counter()
+            fns[k]()
+            times[k].append(time.perf_counter() - start)
+
+    def ratio(a, b):
+        return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
+    line = "%s T=%d, %d turns: x roof ndr %.2f, hand %.2f" % (
+        name, threads, iters, ratio("roof", "ndr"), ratio("roof", "hand"))
+    if other:
+        line += ", other %.2f" % ratio("roof", "other")
+    line += "; ndr/hand time %.2f" % ratio("ndr", "hand")
+    if other:
+        line += ", ndr/other time %.2f" % ratio("ndr", "other")
+    print(line + " (roof %.2f ms)" % (1e3 * statistics.median(times["roof"])))
+
+
+if __name__ == "__main__":
+    main()
