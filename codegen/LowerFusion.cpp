@@ -1,22 +1,22 @@
 //===- LowerFusion.cpp - ndr.fusion groups to vectorized row kernels ------===//
 //
 // Each group becomes one scf.forall over the rows of its shape viewed as
-// [rows, size]. A row is swept in vector<8xf32> chunks (a masked chunk at the
-// end when the row size is not a multiple of 8) that evaluate the group's
-// ops as f32 vector arithmetic; operands are read through their
-// broadcasting: a vector of the row, one value per row, or one row for the
-// whole group. With a norm:
+// [rows, size]. A row is swept in vector<8xf32> chunks, 4 per loop step (a
+// masked chunk at the end when the row size is not a multiple of 8), that
+// evaluate the group's ops as f32 vector arithmetic; operands are read
+// through their broadcasting: a vector of the row, one value per row, or one
+// row for the whole group. Sums are kept in 4 partial sums. With a norm:
 //   sweep 1 evaluates the prologue once per element, keeps the norm's input
-//           in a stack scratch row (L1/L2-resident; rows too long for the
-//           stack recompute it instead), sums it, and writes the prologue
-//           values that are results;
+//           in a stack scratch row (unless recomputing it is cheaper: long
+//           rows, or a cheap prologue whose operands fill L1), sums it, and
+//           writes the prologue values that are results;
 //   sweep 2 (layer norm) sums the deviations from that mean and their
 //           squares over the scratch row (corrected two-pass variance: exact
 //           for constant rows, no cancellation far from zero);
-//   sweep 3 normalizes and evaluates the epilogue.
-// Without a norm, one sweep. Dropout draws Philox once per element: with
-// rows of whole 64-element spans, one vector<8xi32> evaluation covers 8
-// blocks (64 elements) at a time.
+//   sweep 3 normalizes, evaluates the epilogue and prefetches the next row.
+// Without a norm, one sweep. Dropout draws Philox once per element: over
+// rows of whole blocks, one vector<32xi32> evaluation per 256-element span,
+// stored block by block for the span's chunks to load.
 //
 //===----------------------------------------------------------------------===//
 
