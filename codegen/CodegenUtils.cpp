@@ -1,6 +1,7 @@
 //===- CodegenUtils.cpp - helpers shared by the lowering patterns ---------===//
 
 #include "codegen/CodegenUtils.h"
+#include "dialect/ModelAttrs.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -50,6 +51,15 @@ Value ndr::lookupSeed(Operation *op) {
     if (arg.getType().isInteger(64))
       return arg;
   return {};
+}
+
+Value ndr::lookupStream(OpBuilder &b, Location loc, Operation *op, uint32_t stream) {
+  if (auto func = op->getParentOfType<func::FuncOp>(); func && !func.isExternal())
+    for (BlockArgument arg : func.getArguments())
+      if (auto attr = func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), kStreamArgAttr);
+          attr && attr.getValue().getZExtValue() == stream)
+        return arg;
+  return arith::ConstantIntOp::create(b, loc, b.getI32Type(), stream);
 }
 
 Value ndr::emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {

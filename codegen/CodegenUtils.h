@@ -20,6 +20,10 @@ Value f32Constant(OpBuilder &b, Location loc, Type like, double value);
 /// The run's seed: the i64 argument of the function enclosing `op`, or null.
 Value lookupSeed(Operation *op);
 
+/// The i32 value of dropout stream `stream` for `op`: the argument of its
+/// kernel that stands for it (marked kStreamArgAttr), or a constant.
+Value lookupStream(OpBuilder &b, Location loc, Operation *op, uint32_t stream);
+
 /// `tensor.empty` of the given type.
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type);
 

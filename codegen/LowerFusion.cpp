@@ -456,8 +456,8 @@ private:
                               arith::IndexCastOp::create(b, loc, i64, start)),
         arith::ConstantIntOp::create(b, loc, i64, 3));
     for (uint32_t stream : streams) {
-      std::array<Value, 4> words =
-          buildPhiloxWords(b, loc, firstBlock, seed, stream, kPhiloxBlocks);
+      std::array<Value, 4> words = buildPhiloxWords(
+          b, loc, firstBlock, seed, lookupStream(b, loc, fusion, stream), kPhiloxBlocks);
       vector::StoreOp::create(b, loc, buildBlockMajorWords(b, loc, words),
                               drawBuffers.lookup(stream), ValueRange{index(0)});
     }
@@ -526,7 +526,7 @@ private:
           b, loc, vector::BroadcastOp::create(b, loc, lanes, flat),
           arith::ConstantOp::create(
               b, loc, DenseElementsAttr::get(lanes, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7})));
-      return buildPhiloxDraw(b, loc, indices, seed, stream);
+      return buildPhiloxDraw(b, loc, indices, seed, lookupStream(b, loc, fusion, stream));
     }
     // The chunk's block in the span drawn by drawSpan: 4 words at 4 * block.
     Value offset = arith::ShRUIOp::create(

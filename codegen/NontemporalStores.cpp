@@ -7,6 +7,8 @@
 // a loop whose stores stay aligned from one iteration to the next when the
 // first is (a sweep over a row) is versioned on the alignment of its first
 // stores, checked once before it; any other store checks its own address.
+// Only outputs: an outlined kernel's out-parameter qualifies where its
+// model passes its own output, not an intermediate it reads again.
 // A fence at the end of the function orders the stores before the caller
 // reads.
 //
@@ -149,11 +151,42 @@ void versionLoop(scf::ForOp loop, ArrayRef<vector::TransferWriteOp> writes,
   }
 }
 
+/// The calls of each function of `module`.
+using CallMap = DenseMap<StringAttr, SmallVector<func::CallOp>>;
+
+/// Whether writes to `arg` reach memory that the module's caller reads back:
+/// an argument of a function nothing in the module calls, or one that every
+/// call passes (a view of) such an argument for. Not, say, a kernel's
+/// out-parameter that its model fills with an intermediate.
+bool isOutput(BlockArgument arg, const CallMap &calls, int depth = 0) {
+  auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  if (!func || arg.getOwner() != &func.getBody().front())
+    return false;
+  auto it = calls.find(func.getSymNameAttr());
+  if (it == calls.end())
+    return true;
+  if (depth > 4)
+    return false;
+  return llvm::all_of(it->second, [&](func::CallOp call) {
+    BlockArgument outer = viewedArgument(call.getOperand(arg.getArgNumber()));
+    return outer && isOutput(outer, calls, depth + 1);
+  });
+}
+
 struct NontemporalStoresPass
     : ndr::impl::NontemporalStoresBase<NontemporalStoresPass> {
   using NontemporalStoresBase::NontemporalStoresBase;
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
+    CallMap calls;
+    getOperation()->walk([&](func::CallOp call) {
+      calls[call.getCalleeAttr().getAttr()].push_back(call);
+    });
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal())
+        runOnFunction(func, calls);
+  }
+
+  void runOnFunction(func::FuncOp func, const CallMap &calls) {
     SmallVector<vector::TransferWriteOp> writes;
     func->walk([&](vector::TransferWriteOp write) {
       auto dest = dyn_cast<MemRefType>(write.getBase().getType());
@@ -168,7 +201,7 @@ struct NontemporalStoresPass
       int64_t bytes = argType.getNumElements() *
                       argType.getElementTypeBitWidth() / 8;
       if (bytes >= threshold && llvm::isPowerOf2_64(vectorBytes(write)) &&
-          vectorBytes(write) >= 16)
+          vectorBytes(write) >= 16 && isOutput(arg, calls))
         writes.push_back(write);
     });
     if (writes.empty())
@@ -190,7 +223,7 @@ struct NontemporalStoresPass
     }
     for (auto &[loop, loopWrites] : loops)
       versionLoop(cast<scf::ForOp>(loop), loopWrites.writes, loopWrites.offsets);
-    OpBuilder b(&getContext());
+    OpBuilder b(func.getContext());
     func->walk([&](func::ReturnOp ret) {
       b.setInsertionPoint(ret);
       LLVM::FenceOp::create(b, ret.getLoc(), LLVM::AtomicOrdering::seq_cst);

@@ -78,6 +78,28 @@ def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def OutlineFusions : Pass<"ndr-outline-fusions", "::mlir::ModuleOp"> {
+  let summary = "Make each ndr.fusion of a model a call to a kernel, one per kind";
+  let description = [{
+    Every `ndr.fusion` of a function marked `ndr.model` becomes a
+    `func.call` of a private kernel function that returns what the group
+    computes. Groups of one model that are equal up to their operands and
+    dropout streams share a kernel: the streams are passed as `i32`
+    arguments, each marked `ndr.stream` with the stream the kernel's body
+    names it by, and the seed as the last argument; `ndr-lower-fusions` reads
+    them there. A 24-block model then compiles its block's kernels once, not
+    24 times. Kernels follow their model, named `<model>_kernel[_N]`.
+
+    ```mlir
+    %y = func.call @m_kernel(%x, %r, %c3_i32, %seed)
+        : (tensor<8x768xf32>, tensor<8x768xf32>, i32, i64) -> tensor<8x768xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
 def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
   let summary = "Lower ndr.fusion groups to vectorized row kernels";
   let description = [{
@@ -132,15 +154,19 @@ def HoistLoopAllocas : Pass<"ndr-hoist-loop-allocas", "::mlir::func::FuncOp"> {
   }];
 }
 
-def NontemporalStores : Pass<"ndr-nontemporal-stores", "::mlir::func::FuncOp"> {
+def NontemporalStores : Pass<"ndr-nontemporal-stores", "::mlir::ModuleOp"> {
   let summary = "Non-temporal stores for outputs larger than the cache";
   let description = [{
     After bufferization: each unmasked, in-bounds 1-D `vector.transfer_write`
-    of 16 bytes or more into a view of a function argument of at least
-    `threshold` bytes (an output: the lowering writes no other argument that
-    large) becomes a non-temporal `vector.store` when its address is aligned
-    to the vector, checked at run time, and an ordinary store otherwise. An
-    ordinary store reads the line for ownership first, a quarter of a norm
+    of 16 bytes or more into a view of an output argument of at least
+    `threshold` bytes becomes a non-temporal `vector.store` when its address
+    is aligned to the vector, and an ordinary store otherwise: a loop whose
+    stores stay aligned from step to step (a sweep over a row) is versioned
+    once on its first stores' alignment, other stores check their own. An
+    output is an argument of a function nothing in the module calls (the
+    lowering writes no input), or of a kernel whose every call passes such
+    an argument: an intermediate the model reads again stays in the cache.
+    An ordinary store reads the line for ownership first, a quarter of a norm
     kernel's traffic. A `seq_cst` fence before each return orders the stores.
   }];
   let options = [Option<"threshold", "threshold", "int64_t", "16 << 20",

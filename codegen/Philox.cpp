@@ -94,7 +94,7 @@ static std::pair<Value, Value> mulHiLo(const IntBuilder &ib, uint32_t m, Value c
 /// Philox4x32-10 of the counter (lo, hi, stream, 0) under the run's key:
 /// the 4 output words, of the shape of `lo` and `hi`.
 static std::array<Value, 4> philox(const IntBuilder &ib, Value lo, Value hi,
-                                   Value seed, uint32_t stream) {
+                                   Value seed, Value stream) {
   OpBuilder &b = ib.b;
   Location loc = ib.loc;
   Type i32 = b.getI32Type();
@@ -103,7 +103,7 @@ static std::array<Value, 4> philox(const IntBuilder &ib, Value lo, Value hi,
       b, loc, i32,
       arith::ShRUIOp::create(b, loc, seed,
                              arith::ConstantIntOp::create(b, loc, b.getI64Type(), 32)));
-  std::array<Value, 4> c = {lo, hi, ib.i32(stream), ib.i32(0)};
+  std::array<Value, 4> c = {lo, hi, ib.splat(stream), ib.i32(0)};
   Value k0 = ib.splat(seedLo), k1 = ib.splat(seedHi);
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
@@ -119,7 +119,7 @@ static std::array<Value, 4> philox(const IntBuilder &ib, Value lo, Value hi,
 }
 
 Value ndr::buildPhiloxDraw(OpBuilder &b, Location loc, Value index, Value seed,
-                           uint32_t stream) {
+                           Value stream) {
   IntBuilder ib{b, loc, index.getType()};
   Value block = ib.shr(index, ib.cst(64, 3));
   std::array<Value, 4> words =
@@ -139,7 +139,7 @@ Value ndr::buildPhiloxDraw(OpBuilder &b, Location loc, Value index, Value seed,
 
 std::array<Value, 4> ndr::buildPhiloxWords(OpBuilder &b, Location loc,
                                            Value firstBlock, Value seed,
-                                           uint32_t stream, int64_t blocks) {
+                                           Value stream, int64_t blocks) {
   auto lanes = VectorType::get({blocks}, b.getI64Type());
   IntBuilder ib{b, loc, lanes};
   SmallVector<int64_t> offsets(blocks);

@@ -16,18 +16,18 @@
 namespace mlir::ndr {
 
 /// The 16-bit draw (in an i32) for the element with flat index `index` (i64
-/// or vector of i64) of the op with stream `stream`, for the run's `seed`
-/// (i64 scalar): block `index / 8` of Philox4x32-10, half-word `index % 8`.
-/// A vector computes one block per lane.
+/// or vector of i64) of the op with stream `stream` (i32 scalar), for the
+/// run's `seed` (i64 scalar): block `index / 8` of Philox4x32-10, half-word
+/// `index % 8`. A vector computes one block per lane.
 Value buildPhiloxDraw(OpBuilder &b, Location loc, Value index, Value seed,
-                      uint32_t stream);
+                      Value stream);
 
 /// The 4 Philox words of the `blocks` consecutive blocks from `firstBlock`
 /// (i64 scalar) on, one block per lane (vector<blocks x i32> each): one
 /// vector evaluation serves 8 * blocks elements.
 std::array<Value, 4> buildPhiloxWords(OpBuilder &b, Location loc,
                                       Value firstBlock, Value seed,
-                                      uint32_t stream, int64_t blocks);
+                                      Value stream, int64_t blocks);
 
 /// The words of buildPhiloxWords block by block: lanes 4j .. 4j + 3 are the
 /// words 0-3 of block j (vector<4 * blocks x i32>).

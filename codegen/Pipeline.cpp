@@ -33,6 +33,8 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   // for IR that did not go through it), each group one vectorized kernel.
   pm.addNestedPass<func::FuncOp>(createDecomposeBatchNorm({options.mode}));
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
+  // One kernel function per kind of group: repeated blocks compile once.
+  pm.addPass(createOutlineFusions());
   pm.addNestedPass<func::FuncOp>(createLowerFusions({options.mode}));
   pm.addNestedPass<func::FuncOp>(createLowerToLinalg({options.mode}));
   pm.addPass(createCanonicalizerPass());
@@ -56,8 +58,7 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(createSeedArgument());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(
-      createNontemporalStores({options.nontemporalThreshold}));
+  pm.addPass(createNontemporalStores({options.nontemporalThreshold}));
 
   // Loops: linalg's parallel dimensions and the rows of the norm kernels
   // become scf.parallel, then OpenMP worksharing loops.

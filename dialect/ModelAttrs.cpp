@@ -50,6 +50,15 @@ LogicalResult NdrDialect::verifyRegionArgAttribute(Operation *op, unsigned,
   StringRef name = attr.getName().getValue();
   if (name == kInputAttr || name == kParamAttr || name == kDerivedAttr)
     return verifyName(op, attr);
+  if (name == kStreamArgAttr) {
+    auto stream = dyn_cast<IntegerAttr>(attr.getValue());
+    auto func = dyn_cast<FunctionOpInterface>(op);
+    if (!stream || !stream.getType().isUnsignedInteger(32) || !func ||
+        !func.getArgumentTypes()[argIndex].isInteger(32))
+      return op->emitError() << "'" << name
+                             << "' must be a ui32 stream on an i32 argument";
+    return success();
+  }
   if (name != kInitAttr)
     return op->emitError() << "unknown ndr argument attribute '" << name
                            << "'";

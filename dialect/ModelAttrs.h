@@ -27,6 +27,9 @@ inline constexpr llvm::StringLiteral kInitAttr = "ndr.init";
 inline constexpr llvm::StringLiteral kOutputAttr = "ndr.output";
 // On arguments of a model and results of its init function.
 inline constexpr llvm::StringLiteral kDerivedAttr = "ndr.derived";
+// On an i32 argument of a kernel outlined from a model (ndr-outline-fusions):
+// the dropout stream that the kernel's body names by this attribute's value.
+inline constexpr llvm::StringLiteral kStreamArgAttr = "ndr.stream";
 
 /// The default of a parameter given no params file: `zeros`, `ones` or
 /// `normal(STD)`.

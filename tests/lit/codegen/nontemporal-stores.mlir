@@ -86,3 +86,31 @@ func.func @untouched(%small: memref<64xf32>, %y: memref<128xf32>, %v: vector<8xf
   memref.dealloc %tmp : memref<256xf32>
   return
 }
+
+// A kernel's out-parameter is an output where its model passes its own
+// output argument, not where it passes an intermediate buffer the model
+// reads again (that one stays in the cache).
+// CHECK-LABEL: func.func private @kernel_out(
+// CHECK: nontemporal = true
+// CHECK: llvm.fence
+// CHECK-LABEL: func.func private @kernel_tmp(
+// CHECK-NOT: nontemporal
+// CHECK-NOT: llvm.fence
+// CHECK-LABEL: func.func @model(
+func.func private @kernel_out(%y: memref<128xf32>, %v: vector<8xf32>) {
+  %c0 = arith.constant 0 : index
+  vector.transfer_write %v, %y[%c0] {in_bounds = [true]} : vector<8xf32>, memref<128xf32>
+  return
+}
+func.func private @kernel_tmp(%y: memref<128xf32>, %v: vector<8xf32>) {
+  %c0 = arith.constant 0 : index
+  vector.transfer_write %v, %y[%c0] {in_bounds = [true]} : vector<8xf32>, memref<128xf32>
+  return
+}
+func.func @model(%out: memref<128xf32>, %v: vector<8xf32>) {
+  call @kernel_out(%out, %v) : (memref<128xf32>, vector<8xf32>) -> ()
+  %tmp = memref.alloc() : memref<128xf32>
+  call @kernel_tmp(%tmp, %v) : (memref<128xf32>, vector<8xf32>) -> ()
+  memref.dealloc %tmp : memref<128xf32>
+  return
+}

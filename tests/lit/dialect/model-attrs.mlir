@@ -57,6 +57,23 @@ func.func private @unknown_arg_attr(tensor<4xf32> {ndr.weight = "w"})
 
 // -----
 
+// An outlined kernel's stream argument (ndr-outline-fusions).
+// CHECK-LABEL: func.func private @kernel_stream(
+// CHECK-SAME: i32 {ndr.stream = 7 : ui32}
+func.func private @kernel_stream(tensor<4xf32>, i32 {ndr.stream = 7 : ui32}, i64)
+
+// -----
+
+// expected-error @+1 {{'ndr.stream' must be a ui32 stream on an i32 argument}}
+func.func private @stream_on_tensor(tensor<4xf32> {ndr.stream = 7 : ui32})
+
+// -----
+
+// expected-error @+1 {{'ndr.stream' must be a ui32 stream on an i32 argument}}
+func.func private @stream_not_ui32(i32 {ndr.stream = 7 : i64})
+
+// -----
+
 // expected-error @+1 {{'ndr.output' must be a non-empty string}}
 func.func private @output_not_string() -> (tensor<4xf32> {ndr.output = unit})
 

@@ -110,6 +110,27 @@ TEST(DropoutTest, TwoOpsUseTheirOwnStreams) {
   }
 }
 
+// Two groups equal but for their streams share one outlined kernel
+// (ndr-outline-fusions), which takes each call's stream as an argument.
+TEST(DropoutTest, SharedKernelDrawsEachCallsStream) {
+  Tensor a({4, 264}), b({4, 264}), ya({4, 264}), yb({4, 264});
+  fillNonZero(a, 12);
+  fillNonZero(b, 13);
+  std::string t = a.type();
+  std::string ir = modelIR(
+      {{"a", t}, {"b", t}}, {t, t},
+      "  %ya = ndr.dropout %a, p = 0.5, stream = 3 : " + t +
+          "\n  %yb = ndr.dropout %b, p = 0.5, stream = 8 : " + t +
+          "\n  return %ya, %yb : " + t + ", " + t);
+  auto model = Model::compile(ir, Mode::Train);
+  ASSERT_TRUE(model);
+  model->run({&a, &b, &ya, &yb}, 17);
+  for (int64_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(ya.get(i) != 0, dropoutKeep(i, 17, 3, 0.5f)) << "a, element " << i;
+    EXPECT_EQ(yb.get(i) != 0, dropoutKeep(i, 17, 8, 0.5f)) << "b, element " << i;
+  }
+}
+
 // Dropout after a norm: drawn in the norm's last sweep (its epilogue), in
 // rows of whole blocks (a span and a rest) and in rows that straddle them.
 class DropoutAfterNormTest : public ::testing::TestWithParam<int64_t> {};
