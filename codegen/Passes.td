@@ -124,7 +124,8 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     and writes the prologue's results; layer norm then sums the squared
     deviations from the mean over the scratch row (two-pass variance); the
     last sweep normalizes, evaluates the epilogue and prefetches the next
-    row of each operand read as a row vector. Train-mode dropout draws
+    row of each operand read as a row vector (from sweep 1 on when the input
+    is recomputed: long rows). Train-mode dropout draws
     Philox4x32-10 once per element: 32 blocks per `vector<32xi32>`
     evaluation when rows are whole blocks, one per lane when chunks straddle
     blocks.

@@ -107,10 +107,13 @@ func.func @rms_bf16(%x: tensor<2x64xbf16>) -> tensor<2x64xbf16> {
 
 // A prologue of loads and adds whose operands' rows would fill L1 with the
 // scratch row (2 x 16 KiB + 16 KiB) is recomputed in the last sweep instead of
-// kept: no scratch row, x and r read again.
+// kept: no scratch row, x and r read again, and the next row prefetched in
+// both sweeps.
 // CHECK-LABEL: func.func @rms_recompute
 // CHECK-NOT: memref.alloca
+// The next row is prefetched from the first sweep on.
 // CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c32 {{.*}} -> (tensor<4096xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   memref.prefetch
 // CHECK: math.sqrt
 // CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c32 {{.*}} -> (tensor<4096xf32>)
 // CHECK:   memref.prefetch

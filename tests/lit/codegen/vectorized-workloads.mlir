@@ -125,10 +125,11 @@ func.func @w3_add_bias_ln(%x: tensor<16x768xf32> {ndr.input = "x"}, %r: tensor<1
 // W4: RMSNorm(x + r) at hidden 4096: two sweeps, the sum of squares as a
 // vector fmuladd, then the output with gamma. x + r is recomputed in the
 // second sweep (x, r and a scratch row would not fit in L1 together), while
-// the next row is prefetched.
+// the next row is prefetched, in both sweeps.
 // INFER-LABEL: llvm.func @w4_add_rms(
 // INFER: omp.wsloop
 // INFER-NOT: llvm.alloca
+// INFER: llvm.intr.prefetch
 // INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // INFER: llvm.fadd %{{.*}}, %{{.*}} : vector<8xf32>
