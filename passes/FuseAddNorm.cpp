@@ -9,6 +9,7 @@
 #include "dialect/Shapes.h"
 #include "passes/Passes.h"
 
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -144,9 +145,11 @@ FailureOr<AddNormMatch> matchAddNorm(const NormParts &norm,
           def && def->getBlock() == point->getBlock() &&
           point->isBeforeInBlock(def))
         point = def->getNextNode();
+    // Every other user, nested regions included, must come after the fused
+    // op: block order alone misses a user inside an scf.if before `point`.
+    DominanceInfo dominance;
     for (Operation *user : match.add->getUsers())
-      if (user != norm.op && user->getBlock() == point->getBlock() &&
-          user->isBeforeInBlock(point)) {
+      if (user != norm.op && !dominance.dominates(point, user)) {
         why = "a user of the sum comes before the norm's parameters are "
               "defined";
         return failure();

@@ -142,6 +142,47 @@ func.func @gamma_defined_late(%x: tensor<4x8xf32>, %h: tensor<4x8xf32>, %g0: ten
   return %y, %r : tensor<4x8xf32>, tensor<4x8xf32>
 }
 
+// Must not fire: the early user is inside a region (an scf.if) before the
+// gamma exists, not in the norm's block. Found by dominance: block order
+// alone missed it and the sum's user ended up before its definition
+// ("operand #0 does not dominate this use").
+// CHECK-LABEL: func @gamma_defined_late_user_in_region
+// CHECK: ndr.add
+// CHECK: scf.if
+// CHECK: ndr.layer_norm
+// CHECK-NOT: ndr.fused_add_norm
+func.func @gamma_defined_late_user_in_region(%x: tensor<4x8xf32>, %h: tensor<4x8xf32>, %g0: tensor<8xf32>, %c: i1) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %s = ndr.add %x, %h : tensor<4x8xf32>, tensor<4x8xf32>
+  %u = scf.if %c -> tensor<4x8xf32> {
+    %v = ndr.relu %s : tensor<4x8xf32>
+    scf.yield %v : tensor<4x8xf32>
+  } else {
+    scf.yield %s : tensor<4x8xf32>
+  }
+  %g = ndr.relu %g0 : tensor<8xf32>
+  // expected-remark @+1 {{residual add not fused into this norm: a user of the sum comes before the norm's parameters are defined}}
+  %y = ndr.layer_norm %s gamma(%g : tensor<8xf32>) : tensor<4x8xf32>
+  return %y, %u : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// The same user in a region after the fused op's place: fuses, and the
+// region reads the fused op's sum.
+// CHECK-LABEL: func @user_in_region_after
+// CHECK: %[[Y:.*]], %[[S:.*]] = ndr.fused_add_norm
+// CHECK: scf.if
+// CHECK: ndr.relu %[[S]]
+func.func @user_in_region_after(%x: tensor<4x8xf32>, %h: tensor<4x8xf32>, %c: i1) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %s = ndr.add %x, %h : tensor<4x8xf32>, tensor<4x8xf32>
+  %y = ndr.layer_norm %s : tensor<4x8xf32>
+  %u = scf.if %c -> tensor<4x8xf32> {
+    %v = ndr.relu %s : tensor<4x8xf32>
+    scf.yield %v : tensor<4x8xf32>
+  } else {
+    scf.yield %s : tensor<4x8xf32>
+  }
+  return %y, %u : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
 // Must not fire: the norm's input is not an add (an element-type conversion
 // stands between them), so no remark either.
 // CHECK-LABEL: func @types_differ
