@@ -9,6 +9,8 @@
 #include "dialect/NdrOps.h"
 #include "passes/Passes.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Support/Format.h"
 
@@ -49,8 +51,16 @@ SmallVector<BatchNormOp> findShiftedBatchNorms(Operation *source) {
       // Everything else, the re-standardizing norms included, ends the chain.
     }
   }
-  llvm::sort(found, [](BatchNormOp a, BatchNormOp b) {
-    return a->isBeforeInBlock(b);
+  // Program order, across nested regions too (block order only holds within
+  // one block): the position of each op in a pre-order walk.
+  DenseMap<Operation *, int64_t> position;
+  Operation *scope = source->getParentOfType<FunctionOpInterface>();
+  (scope ? scope : source->getParentOp())->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    int64_t next = position.size();
+    position[op] = next;
+  });
+  llvm::sort(found, [&](BatchNormOp a, BatchNormOp b) {
+    return position.lookup(a) < position.lookup(b);
   });
   return found;
 }
