@@ -14,6 +14,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
@@ -70,14 +71,20 @@ LogicalResult ndr::emitObjectFile(ModuleOp module, llvm::StringRef path,
            << llvm::toString(std::move(err));
 
   std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
   if (ec)
     return module.emitError("cannot open ") << path << ": " << ec.message();
   llvm::legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, out, nullptr,
+  if (machine->addPassesToEmitFile(codegen, out.os(), nullptr,
                                    llvm::CodeGenFileType::ObjectFile))
     return module.emitError("the target cannot emit object files");
   codegen.run(*llvmModule);
-  out.flush();
+  out.os().flush();
+  // A full disk: one error, and no partial object left behind.
+  if (std::error_code writeError = out.os().error()) {
+    out.os().clear_error();
+    return module.emitError("cannot write ") << path << ": " << writeError.message();
+  }
+  out.keep();
   return success();
 }

@@ -6,6 +6,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -48,14 +49,19 @@ LogicalResult Toolchain::compileC(StringRef dir, StringRef name,
   SmallString<256> path(dir);
   llvm::sys::path::append(path, name + ".c");
   std::error_code ec;
-  llvm::raw_fd_ostream file(path, ec);
+  llvm::ToolOutputFile file(path, ec, llvm::sys::fs::OF_None);
+  if (!ec) {
+    file.os() << source;
+    file.os().flush();
+    ec = file.os().error();
+    file.os().clear_error();
+  }
   if (ec) {
     llvm::errs() << "ndrc: error: cannot write " << path << ": "
                  << ec.message() << "\n";
     return failure();
   }
-  file << source;
-  file.close();
+  file.keep();
   return runCommand({cc, "-std=c11", "-O2", "-fPIC", "-I" + runtimeInclude,
                      "-I" + dir.str(), "-c", std::string(path), "-o",
                      object.str()});

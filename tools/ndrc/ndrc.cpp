@@ -116,6 +116,19 @@ static LogicalResult fail(const llvm::Twine &message) {
   return failure();
 }
 
+/// Keeps a written output, or says why it could not be written (a full
+/// disk, say) and lets ToolOutputFile delete the partial file: one error
+/// line instead of LLVM's fatal error when the stream is destroyed.
+static LogicalResult keep(llvm::ToolOutputFile &output, StringRef path) {
+  output.os().flush();
+  if (std::error_code ec = output.os().error()) {
+    output.os().clear_error();
+    return fail("cannot write '" + path + "': " + ec.message());
+  }
+  output.keep();
+  return success();
+}
+
 /// Reads the input into `sourceMgr` (whose diagnostic handler then shows
 /// source lines for every location in it), parses and verifies it.
 static OwningOpRef<ModuleOp> loadModule(llvm::SourceMgr &sourceMgr,
@@ -197,13 +210,12 @@ static LogicalResult optimize(ModuleOp module) {
 /// Writes `print` to -o, or to standard output.
 static LogicalResult emitText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
   std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(
-      outputFilename.empty() ? std::string("-") : outputFilename, &error);
+  std::string path = outputFilename.empty() ? std::string("-") : outputFilename;
+  std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(path, &error);
   if (!output)
     return fail(error);
   print(output->os());
-  output->keep();
-  return success();
+  return keep(*output, path);
 }
 
 /// The one model that --emit=exe|lib|obj|llvm compiles.
@@ -237,12 +249,12 @@ static LogicalResult lowerToLLVM(ModuleOp module, bool openmp) {
 }
 
 static LogicalResult writeFile(StringRef path, StringRef text) {
-  std::error_code ec;
-  llvm::raw_fd_ostream file(path, ec);
-  if (ec)
-    return fail("cannot write '" + path + "': " + ec.message());
-  file << text;
-  return success();
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(path, &error);
+  if (!output)
+    return fail(error);
+  output->os() << text;
+  return keep(*output, path);
 }
 
 /// exe, lib, obj and llvm: the model lowered, compiled, and packaged with
