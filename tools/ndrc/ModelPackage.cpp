@@ -4,6 +4,7 @@
 
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -20,14 +21,62 @@ static std::string cIdentifier(StringRef name) {
   return id;
 }
 
+/// Words a C parameter name cannot be: C and C++ keywords (the header is
+/// also compiled as C++), and the names the generated code declares.
+static bool isReservedName(StringRef name) {
+  static const llvm::StringSet<> reserved = {
+      // C11 and C23.
+      "auto", "break", "case", "char", "const", "continue", "default", "do",
+      "double", "else", "enum", "extern", "float", "for", "goto", "if",
+      "inline", "int", "long", "register", "restrict", "return", "short",
+      "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+      "unsigned", "void", "volatile", "while", "_Alignas", "_Alignof",
+      "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
+      "_Static_assert", "_Thread_local", "alignas", "alignof", "bool",
+      "constexpr", "false", "nullptr", "static_assert", "thread_local",
+      "true", "typeof", "typeof_unqual",
+      // C++ beyond those.
+      "and", "and_eq", "asm", "bitand", "bitor", "catch", "char8_t",
+      "char16_t", "char32_t", "class", "compl", "concept", "consteval",
+      "constinit", "const_cast", "co_await", "co_return", "co_yield",
+      "decltype", "delete", "dynamic_cast", "explicit", "export", "friend",
+      "mutable", "namespace", "new", "noexcept", "not", "not_eq", "operator",
+      "or", "or_eq", "private", "protected", "public", "reinterpret_cast",
+      "requires", "static_cast", "template", "this", "throw", "try",
+      "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq",
+      // What the generated code declares or uses by name.
+      "model", "seed", "inputs", "outputs", "handle", "NULL", "int64_t",
+      "uint64_t", "uint16_t", "size_t"};
+  return reserved.contains(name);
+}
+
+/// `text` for a C string literal: quotes, backslashes and control
+/// characters escaped (octal, so no following character extends them).
 static std::string cString(StringRef text) {
   std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\')
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
       quoted += '\\';
-    quoted += c;
+      quoted += c;
+    } else if (c < 0x20 || c == 0x7f) {
+      quoted += llvm::formatv("\\{0:o3}", unsigned(c)).str();
+    } else {
+      quoted += c;
+    }
   }
   return quoted + "\"";
+}
+
+/// `text` for the inside of a C comment: no `*/` to end it early, no line
+/// breaks or other control characters.
+static std::string cComment(StringRef text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '/' && !out.empty() && out.back() == '*')
+      out += ' ';
+    out += c < 0x20 || c == 0x7f ? '?' : char(c);
+  }
+  return out;
 }
 
 static StringRef runtimeDtype(Type element) {
@@ -47,6 +96,12 @@ static StringRef cElementType(Type element) {
 FailureOr<ModelInfo> ndr::prepareModel(func::FuncOp model) {
   ModelInfo info;
   info.name = cIdentifier(model.getSymName());
+  // ndr_ names are the runtime's: ndr_model.h, ndr_model_create, ...
+  if (StringRef(info.name).starts_with("ndr_"))
+    return model.emitError("model name '")
+           << model.getSymName()
+           << "' is reserved: C names that start with 'ndr_' belong to NDR's "
+              "runtime; rename the model";
   auto module = model->getParentOfType<ModuleOp>();
   SymbolTable symbols(module);
 
@@ -90,6 +145,18 @@ FailureOr<ModelInfo> ndr::prepareModel(func::FuncOp model) {
          std::nullopt});
   }
 
+  // The C API's parameter names: identifiers, no keywords, all distinct.
+  llvm::StringSet<> taken;
+  for (StringRef api : {"_model", "_create", "_run", "_destroy", "_last_error"})
+    taken.insert(info.name + api.str());
+  for (std::vector<TensorInfo> *group : {&info.inputs, &info.outputs})
+    for (TensorInfo &t : *group) {
+      t.cName = cIdentifier(t.name);
+      while (isReservedName(t.cName) || taken.contains(t.cName))
+        t.cName += '_';
+      taken.insert(t.cName);
+    }
+
   info.runSymbol = "ndr_" + info.name + "_run";
   if (auto initRef = model->getAttrOfType<FlatSymbolRefAttr>(kParamInitFuncAttr)) {
     auto init = symbols.lookup<func::FuncOp>(initRef.getValue());
@@ -122,29 +189,30 @@ public:
       os << "void " << model.initSymbol << "(" << pointers(numInit, false)
          << ");\n";
     os << "\n";
-    table("inputs", model.inputs);
-    table("params", model.params);
-    table("derived", model.derived);
-    table("outputs", model.outputs);
-    os << "static void run_model(void **b, uint64_t seed) {\n  "
+    table("ndr_gen_inputs", model.inputs);
+    table("ndr_gen_params", model.params);
+    table("ndr_gen_derived", model.derived);
+    table("ndr_gen_outputs", model.outputs);
+    os << "static void ndr_gen_run(void **b, uint64_t seed) {\n  "
        << model.runSymbol << "(" << buffers(numBuffers) << "seed);\n}\n\n";
     if (!model.initSymbol.empty())
-      os << "static void init_model(void **b) {\n  " << model.initSymbol << "("
+      os << "static void ndr_gen_init(void **b) {\n  " << model.initSymbol << "("
          << buffers(numInit, false) << ");\n}\n\n";
-    os << "static const ndr_model_desc model_desc = {\n  "
+    os << "static const ndr_model_desc ndr_gen_desc = {\n  "
        << cString(model.name) << ", " << model.inputs.size() << ", "
        << model.params.size() << ", " << model.derived.size() << ", "
-       << model.outputs.size() << ",\n  " << arrayOrNull("inputs", model.inputs)
-       << ", " << arrayOrNull("params", model.params) << ", "
-       << arrayOrNull("derived", model.derived) << ", "
-       << arrayOrNull("outputs", model.outputs) << ",\n  "
-       << (model.initSymbol.empty() ? "NULL" : "init_model")
-       << ", run_model};\n\n";
+       << model.outputs.size() << ",\n  "
+       << arrayOrNull("ndr_gen_inputs", model.inputs) << ", "
+       << arrayOrNull("ndr_gen_params", model.params) << ", "
+       << arrayOrNull("ndr_gen_derived", model.derived) << ", "
+       << arrayOrNull("ndr_gen_outputs", model.outputs) << ",\n  "
+       << (model.initSymbol.empty() ? "NULL" : "ndr_gen_init")
+       << ", ndr_gen_run};\n\n";
   }
 
   void main() {
     os << "int main(int argc, char **argv) {\n"
-       << "  return ndr_exe_main(&model_desc, argc, argv);\n}\n";
+       << "  return ndr_exe_main(&ndr_gen_desc, argc, argv);\n}\n";
   }
 
   void api() {
@@ -153,7 +221,7 @@ public:
     os << m << "_model *" << m
        << "_create(const char *params_path, uint64_t seed) {\n"
        << "  ndr_model *model;\n"
-       << "  if (ndr_model_create(&model_desc, params_path, seed, &model) != "
+       << "  if (ndr_model_create(&ndr_gen_desc, params_path, seed, &model) != "
           "NDR_OK)\n    return NULL;\n"
        << "  " << m << "_model *handle = (" << m
        << "_model *)malloc(sizeof *handle);\n"
@@ -177,10 +245,10 @@ public:
     std::string text = "const " + model.name + "_model *model";
     for (const TensorInfo &t : model.inputs)
       text += llvm::formatv(", const {0} *{1}", cElementType(t.type.getElementType()),
-                            cIdentifier(t.name));
+                            t.cName);
     for (const TensorInfo &t : model.outputs)
       text += llvm::formatv(", {0} *{1}", cElementType(t.type.getElementType()),
-                            cIdentifier(t.name));
+                            t.cName);
     return text + ", uint64_t seed";
   }
 
@@ -203,7 +271,7 @@ private:
       return empty.str();
     std::string text;
     for (const TensorInfo &t : tensors)
-      text += (text.empty() ? "" : ", ") + cIdentifier(t.name);
+      text += (text.empty() ? "" : ", ") + t.cName;
     return text;
   }
   static std::string arrayOrNull(StringRef group,
@@ -285,8 +353,11 @@ std::string ndr::generateModelHeader(const ModelInfo &model) {
   os << "/* Shapes (row-major). f16 and bf16 tensors travel as uint16_t bits. */\n";
   auto shapes = [&](StringRef what, const std::vector<TensorInfo> &tensors) {
     for (const TensorInfo &t : tensors) {
-      std::string macro = llvm::StringRef(m + "_" + cIdentifier(t.name)).upper();
-      os << "/* " << what << " " << t.name << ": " << t.type << " */\n"
+      std::string macro = llvm::StringRef(m + "_" + t.cName).upper();
+      os << "/* " << what << " " << cComment(t.name);
+      if (t.cName != t.name)
+        os << " (C parameter " << t.cName << ")";
+      os << ": " << t.type << " */\n"
          << "#define " << macro << "_RANK " << t.type.getRank() << "\n"
          << "#define " << macro << "_NUMEL " << t.type.getNumElements() << "\n";
       if (t.type.getRank()) {

@@ -26,6 +26,10 @@ struct TensorInfo {
   std::string name;
   RankedTensorType type;
   std::optional<ParamInit> init; // parameters only
+  /// Inputs and outputs: the name of its parameter in the C API, `name` made
+  /// a C identifier that is no C or C++ keyword, not `model` or `seed`, and
+  /// not another tensor's (a `_` appended until it is free).
+  std::string cName;
 };
 
 /// What the generated C needs to know about one model.
@@ -37,7 +41,8 @@ struct ModelInfo {
 
 /// Reads the interface of `model` (after ndr-optimize) and renames it and its
 /// init function to the symbols the generated C calls, `ndr_<name>_run` and
-/// `ndr_<name>_init`, so they cannot clash with a user's symbols.
+/// `ndr_<name>_init`, so they cannot clash with a user's symbols. A model
+/// whose C name starts with `ndr_` (the runtime's) is an error.
 FailureOr<ModelInfo> prepareModel(func::FuncOp model);
 
 /// The C source of the model's descriptor, plus main() for an executable or
