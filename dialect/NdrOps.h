@@ -10,6 +10,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialect/NdrDialect.h"
+#include "dialect/Shapes.h"
 #include "dialect/NdrEnums.h.inc"
 
 #define GET_OP_CLASSES

@@ -12,7 +12,13 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Types, attributes and resources
 //===----------------------------------------------------------------------===//
 
-def Ndr_Tensor : StaticShapeTensorOf<[F32, F16, BF16]>;
+// Every dimension at least 1 and at most 2^47 bytes in all (dialect/Shapes.h,
+// the rule the front end checks too).
+def Ndr_Tensor : Type<
+    And<[StaticShapeTensorOf<[F32, F16, BF16]>.predicate,
+         CPred<"::mlir::ndr::isValidTensorType($_self)">]>,
+    "static-shape tensor of f32, f16 or bf16 values, every dimension at least "
+    "1, at most 2^47 bytes", "::mlir::RankedTensorType">;
 
 
 // The 64-bit seed of a run, read by every op that draws random numbers.

@@ -1,6 +1,7 @@
 //===- Parser.cpp - recursive-descent parser of .ndr ------------*- C++ -*-===//
 
 #include "frontend/Parser.h"
+#include "dialect/Shapes.h"
 #include "frontend/Diagnostics.h"
 
 #include "llvm/ADT/StringSwitch.h"
@@ -203,6 +204,11 @@ std::optional<TensorType> Parser::parseType() {
     return std::nullopt;
   }
   consume();
+  unsigned bits = type.elementType == ElementType::F32 ? 32 : 16;
+  if (std::optional<std::string> error = mlir::ndr::tensorShapeError(type.shape, bits)) {
+    diags.error(lbracket, *error);
+    return std::nullopt;
+  }
   return type;
 }
 

@@ -27,7 +27,7 @@ func.func @drop_connect_p_nan(%w: tensor<4x4xf32>) -> tensor<4x4xf32> {
 // -----
 
 func.func @dropout_dynamic_shape(%x: tensor<?xf32>) -> tensor<?xf32> {
-  // expected-error @+1 {{'ndr.dropout' op operand #0 must be statically shaped tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{'ndr.dropout' op operand #0 must be static-shape tensor of f32, f16 or bf16 values, every dimension at least 1, at most 2^47 bytes, but got 'tensor<?xf32>'}}
   %0 = ndr.dropout %x, p = 0.5, stream = 0 : tensor<?xf32>
   return %0 : tensor<?xf32>
 }
@@ -35,9 +35,29 @@ func.func @dropout_dynamic_shape(%x: tensor<?xf32>) -> tensor<?xf32> {
 // -----
 
 func.func @relu_integer(%x: tensor<4xi32>) -> tensor<4xi32> {
-  // expected-error @+1 {{'ndr.relu' op operand #0 must be statically shaped tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{'ndr.relu' op operand #0 must be static-shape tensor of f32, f16 or bf16 values, every dimension at least 1, at most 2^47 bytes, but got 'tensor<4xi32>'}}
   %0 = ndr.relu %x : tensor<4xi32>
   return %0 : tensor<4xi32>
+}
+
+// -----
+
+// A zero-size dimension: nothing to normalize, and row counts divide by it
+// (the lowering died with SIGFPE when the verifier let it through).
+func.func @zero_size(%x: tensor<2x0xf32>) -> tensor<2x0xf32> {
+  // expected-error @+1 {{'ndr.layer_norm' op operand #0 must be static-shape tensor of f32, f16 or bf16 values, every dimension at least 1, at most 2^47 bytes, but got 'tensor<2x0xf32>'}}
+  %0 = ndr.layer_norm %x : tensor<2x0xf32>
+  return %0 : tensor<2x0xf32>
+}
+
+// -----
+
+// More bytes than a 64-bit target can address (the element count alone
+// overflows 64 bits).
+func.func @too_large(%x: tensor<4294967296x4294967296xf32>) -> tensor<4294967296x4294967296xf32> {
+  // expected-error @+1 {{'ndr.relu' op operand #0 must be static-shape tensor of f32, f16 or bf16 values, every dimension at least 1, at most 2^47 bytes}}
+  %0 = ndr.relu %x : tensor<4294967296x4294967296xf32>
+  return %0 : tensor<4294967296x4294967296xf32>
 }
 
 // -----
