@@ -144,13 +144,15 @@ struct LowerTrainBatchNorm : OpRewritePattern<BatchNormOp> {
               b, bodyLoc, extendToF32(b, bodyLoc, args[0]), args[1]);
           return arith::MulFOp::create(b, bodyLoc, d, d);
         });
-    rewriter.replaceOp(op, normalize(rewriter, loc, op, mean, var));
+    // Everything read from the op before replaceOp erases it.
     float momentum = op.getMomentum().convertToFloat();
+    Value y = normalize(rewriter, loc, op, mean, var);
     updateInPlace(rewriter, loc, runningMean, mean, momentum, 1.0);
     // n / (n - 1) makes the biased variance unbiased; PyTorch does the same
     // and gets inf or NaN for n = 1.
     updateInPlace(rewriter, loc, runningVar, var, momentum,
                   count / (count - 1.0));
+    rewriter.replaceOp(op, y);
     return success();
   }
 };

@@ -9,6 +9,7 @@ packages=(
   cmake ninja-build g++ python3
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
   libgtest-dev libomp-22-dev libopenblas-dev
+  valgrind  # memcheck in the lit suite (codegen/*-memcheck.mlir)
 )
 
 missing=()
