@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <dlfcn.h>
 #include <thread>
 
 using namespace ndr::test;
@@ -56,6 +57,45 @@ TEST(StressTest, ConcurrentRunsGiveTheBytesOfSequentialRuns) {
     EXPECT_EQ(got[i].bytes, expected[i / kRounds].bytes)
         << "thread " << i / kRounds << ", round " << i % kRounds;
 }
+
+#ifdef NDR_LIBOMP
+// The same seed gives the same bytes at 1, 2 and 8 OpenMP threads: rows are
+// split across threads, but no sum runs across them (a linear's reduction
+// included). The thread count is libomp's, set on this thread.
+TEST(StressTest, SameBytesAtAnyThreadCount) {
+  Tensor h({96, 64}), w({256, 64}), x({96, 256}), g({256}), b({256});
+  fillUniform(h, -1, 1, 11);
+  fillUniform(w, -0.2, 0.2, 12);
+  fillUniform(x, -2, 2, 13);
+  fillUniform(g, 0.5, 1.5, 14);
+  fillUniform(b, -1, 1, 15);
+  std::string t = x.type(), row = g.type();
+  auto model = Model::compile(
+      modelIR({{"h", h.type()}, {"w", w.type()}, {"x", t}, {"g", row}, {"b", row}}, {t},
+              "  %l = ndr.linear %h, %w : " + h.type() + ", " + w.type() +
+                  "\n  %d = ndr.dropout %l, p = 0.2, stream = 4 : " + t +
+                  "\n  %s = ndr.add %x, %d : " + t + ", " + t +
+                  "\n  %y = ndr.layer_norm %s gamma(%g : " + row + ") beta(%b : " + row +
+                  ") : " + t + "\n  return %y : " + t),
+      Mode::Train);
+  ASSERT_TRUE(model);
+  // The JIT loaded libomp by this path; this finds that same library.
+  void *libomp = dlopen(NDR_LIBOMP, RTLD_NOW | RTLD_NOLOAD);
+  ASSERT_NE(libomp, nullptr);
+  auto setThreads = reinterpret_cast<void (*)(int)>(dlsym(libomp, "omp_set_num_threads"));
+  ASSERT_NE(setThreads, nullptr);
+  std::vector<Tensor> y(3, Tensor({96, 256}));
+  int counts[] = {1, 2, 8};
+  for (int i = 0; i < 3; ++i) {
+    setThreads(counts[i]);
+    model->run({&h, &w, &x, &g, &b, &y[i]}, 77);
+  }
+  setThreads(static_cast<int>(std::thread::hardware_concurrency()));
+  dlclose(libomp);
+  EXPECT_EQ(y[1].bytes, y[0].bytes) << "2 threads";
+  EXPECT_EQ(y[2].bytes, y[0].bytes) << "8 threads";
+}
+#endif
 
 /// `y` of a norm over rows of `size`: row 0 ordinary, row 1 with a NaN, row 2
 /// with +Inf, row 3 one constant value.
