@@ -97,6 +97,21 @@ TEST(StressTest, SameBytesAtAnyThreadCount) {
 }
 #endif
 
+// 2^20 rows of 8 (32 MiB a tensor): the row split and the non-temporal
+// output at a row count far past the others.
+TEST(StressTest, MillionRows) {
+  constexpr int64_t kRows = int64_t(1) << 20, kSize = 8;
+  Tensor x({kRows, kSize}), y({kRows, kSize});
+  fillUniform(x, -3, 3, 21);
+  std::string t = x.type();
+  auto model = Model::compile(
+      modelIR({{"x", t}}, {t}, "  %y = ndr.layer_norm %x : " + t + "\n  return %y : " + t),
+      Mode::Infer);
+  ASSERT_TRUE(model);
+  model->run({&x, &y});
+  expectClose(y, normReference(false, values(x), kSize, nullptr, nullptr, 1e-5f));
+}
+
 /// `y` of a norm over rows of `size`: row 0 ordinary, row 1 with a NaN, row 2
 /// with +Inf, row 3 one constant value.
 Tensor normOfSpecialRows(bool rms, int64_t size, const Tensor &beta) {
