@@ -7,9 +7,7 @@ include "mlir/Pass/PassBase.td"
 
 // The mode a model is lowered for: dropout and batch_norm depend on it.
 def CodegenModeOption : Option<"mode", "mode", "::mlir::ndr::Mode",
-    "::mlir::ndr::Mode::Infer", "infer or train", [{::llvm::cl::values(
-      clEnumValN(::mlir::ndr::Mode::Infer, "infer", "inference"),
-      clEnumValN(::mlir::ndr::Mode::Train, "train", "training"))}]>;
+    "::mlir::ndr::Mode::Infer", "infer or train", [{::mlir::ndr::modeValues()}]>;
 
 def SeedArgument : Pass<"ndr-seed-argument", "::mlir::ModuleOp"> {
   let summary = "Give every model function a trailing i64 seed argument";

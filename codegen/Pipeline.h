@@ -26,9 +26,7 @@ namespace ndr {
 /// Options of the `ndr-lower-cpu` pipeline.
 struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
   Option<Mode> mode{*this, "mode", llvm::cl::desc("infer or train"),
-                    llvm::cl::init(Mode::Infer),
-                    llvm::cl::values(clEnumValN(Mode::Infer, "infer", "inference"),
-                                     clEnumValN(Mode::Train, "train", "training"))};
+                    llvm::cl::init(Mode::Infer), modeValues()};
   Option<bool> openmp{
       *this, "openmp",
       llvm::cl::desc("run parallel loops (norm rows, elementwise ops, linear) "

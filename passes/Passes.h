@@ -17,15 +17,25 @@ namespace mlir::ndr {
 /// depend on it, the pipeline and the lowering take it as an option.
 enum class Mode { Infer, Train };
 
+/// The values of every `mode` option (the passes', the pipelines', ndrc's),
+/// declared once.
+inline llvm::cl::ValuesClass modeValues() {
+  return llvm::cl::values(
+      clEnumValN(Mode::Infer, "infer",
+                 "inference: dropout is the identity and folds away, "
+                 "batch_norm uses its running statistics"),
+      clEnumValN(Mode::Train, "train",
+                 "training: dropout draws masks, batch_norm uses and updates "
+                 "batch statistics"));
+}
+
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 
 /// Options of the `ndr-optimize` pipeline.
 struct OptimizeOptions : public PassPipelineOptions<OptimizeOptions> {
   Option<Mode> mode{*this, "mode", llvm::cl::desc("infer or train"),
-                    llvm::cl::init(Mode::Infer),
-                    llvm::cl::values(clEnumValN(Mode::Infer, "infer", "inference"),
-                                     clEnumValN(Mode::Train, "train", "training"))};
+                    llvm::cl::init(Mode::Infer), modeValues()};
   Option<bool> remarks{*this, "remarks",
                        llvm::cl::desc("say why candidates did not fuse or fold"),
                        llvm::cl::init(false)};

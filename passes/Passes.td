@@ -7,9 +7,7 @@ include "mlir/Pass/PassBase.td"
 
 // The mode a model is compiled for, as a pass option.
 class ModeOption<string what> : Option<"mode", "mode", "::mlir::ndr::Mode",
-    "::mlir::ndr::Mode::Infer", what, [{::llvm::cl::values(
-      clEnumValN(::mlir::ndr::Mode::Infer, "infer", "inference"),
-      clEnumValN(::mlir::ndr::Mode::Train, "train", "training"))}]>;
+    "::mlir::ndr::Mode::Infer", what, [{::mlir::ndr::modeValues()}]>;
 
 def RemarksOption : Option<"remarks", "remarks", "bool", "false",
     "emit a remark at each candidate that does not fuse or fold, saying why">;

@@ -61,14 +61,7 @@ static cl::opt<std::string>
 
 static cl::opt<ndr::Mode> mode(
     "mode", cl::desc("What the model is compiled for (default: infer)"),
-    cl::init(ndr::Mode::Infer),
-    cl::values(clEnumValN(ndr::Mode::Infer, "infer",
-                          "inference: dropout is the identity and folds away, "
-                          "batch_norm uses its running statistics"),
-               clEnumValN(ndr::Mode::Train, "train",
-                          "training: dropout draws masks, batch_norm uses and "
-                          "updates batch statistics")),
-    cl::cat(ndrcCategory));
+    cl::init(ndr::Mode::Infer), ndr::modeValues(), cl::cat(ndrcCategory));
 
 static cl::opt<Target>
     target("target", cl::desc("Where the model runs (default: cpu)"),
