@@ -13,8 +13,15 @@ Every buffer is preallocated: a run allocates nothing.
 
 import ctypes
 import os
+import sys
 
 import numpy as np
+
+try:
+    from . import _common
+except ImportError:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -54,22 +61,6 @@ def available():
     return True, ""
 
 
-def _kind(wl_name, wl):
-    """The workload's kind ('add_ln', 'bn', ...), from wl['kind'] or its name."""
-    if "kind" in wl:
-        return wl["kind"]
-    return {"W1": "add_ln", "W2": "add_dropout_ln", "W3": "add_bias_ln", "W4": "add_rms",
-            "W5": "bn", "W5N": "bn", "W6": "ffn_post_ln"}[wl_name.split("_")[0].upper()]
-
-
-def _param(arrays, *names):
-    """The first of `names` present (the framework names LN parameters gamma/beta)."""
-    for n in names:
-        if n in arrays:
-            return arrays[n]
-    raise KeyError(names[0])
-
-
 def _f32(a):
     return np.ascontiguousarray(a, dtype=np.float32)
 
@@ -100,7 +91,7 @@ class _Plan:
 def runners(wl_name, wl, arrays, threads):
     lib = _load()
     lib.ndr_dnnl_set_threads(int(threads))
-    kind = _kind(wl_name, wl)
+    kind = _common.kind(wl_name, wl)
     a = {k: _f32(v) for k, v in arrays.items()}
     eps = float(wl.get("eps", 1e-5))
 
@@ -112,7 +103,7 @@ def runners(wl_name, wl, arrays, threads):
         s, y = np.empty_like(x), np.empty_like(x)
         plan = _Plan(lib.ndr_dnnl_add_ln(rows, cols, eps, int(with_bias)),
                      [x, r, a["bias"] if with_bias else None,
-                      _param(a, "gamma", "g"), _param(a, "beta", "b"), s, y])
+                      _common.param(a, "gamma", "g"), _common.param(a, "beta", "b"), s, y])
         return {"add+layer_norm": (plan.run, lambda: y)}
 
     if kind == "bn":

@@ -24,6 +24,12 @@ import tempfile
 
 import numpy as np
 
+try:
+    from . import _common
+except ImportError:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _common
+
 
 def available():
     try:
@@ -32,21 +38,6 @@ def available():
     except Exception as e:
         return False, "cannot import onnx / onnxruntime: %s" % e
     return True, ""
-
-
-def _kind(wl_name, wl):
-    """The workload's kind ('add_ln', 'bn', ...), from wl['kind'] or its name."""
-    if "kind" in wl:
-        return wl["kind"]
-    return {"W1": "add_ln", "W2": "add_dropout_ln", "W3": "add_bias_ln", "W4": "add_rms",
-            "W5": "bn", "W5N": "bn", "W6": "ffn_post_ln"}[wl_name.split("_")[0].upper()]
-
-
-def _param(a, *names):
-    for n in names:
-        if n in a:
-            return a[n]
-    raise KeyError(names[0])
 
 
 def _model(nodes, inputs, outputs, inits, opset=21):
@@ -120,7 +111,7 @@ def _graphs(kind, wl, a):
     if kind in ("add_ln", "add_bias_ln", "add_dropout_ln"):
         x = a["x"]
         io = {"x": x.shape, "r": x.shape}
-        ln = {"gamma": _param(a, "gamma", "g"), "beta": _param(a, "beta", "b")}
+        ln = {"gamma": _common.param(a, "gamma", "g"), "beta": _common.param(a, "beta", "b")}
         if kind == "add_ln":
             return [
                 ("onnx ops", [N("Add", ["x", "r"], ["s"]),
@@ -147,7 +138,7 @@ def _graphs(kind, wl, a):
     if kind == "add_rms":
         x = a["x"]
         io = {"x": x.shape, "r": x.shape}
-        g = {"gamma": _param(a, "gamma", "g")}
+        g = {"gamma": _common.param(a, "gamma", "g")}
         two = {"two": np.array(2.0, np.float32), "eps": np.array(eps, np.float32),
                "axes": np.array([-1], np.int64)}
         return [
@@ -198,7 +189,7 @@ def _dropout(N, src, dst, mask_out):
 def runners(wl_name, wl, arrays, threads):
     from onnx import helper
 
-    kind = _kind(wl_name, wl)
+    kind = _common.kind(wl_name, wl)
     a = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items()}
     out = {}
     for impl, nodes, inputs, inits, opset in _graphs(kind, wl, a):

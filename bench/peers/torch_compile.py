@@ -28,9 +28,10 @@ import sys
 import numpy as np
 
 try:
-    from . import _malloc
+    from . import _common, _malloc
 except ImportError:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _common
     import _malloc
 
 
@@ -48,21 +49,6 @@ def available():
     return True, ""
 
 
-def _kind(wl_name, wl):
-    """The workload's kind ('add_ln', 'bn', ...), from wl['kind'] or its name."""
-    if "kind" in wl:
-        return wl["kind"]
-    return {"W1": "add_ln", "W2": "add_dropout_ln", "W3": "add_bias_ln", "W4": "add_rms",
-            "W5": "bn", "W5N": "bn", "W6": "ffn_post_ln"}[wl_name.split("_")[0].upper()]
-
-
-def _param(t, *names):
-    for n in names:
-        if n in t:
-            return t[n]
-    raise KeyError(names[0])
-
-
 def _functions(kind, wl, t):
     """(the function to compile, its arguments) for a workload, in plain PyTorch."""
     import torch
@@ -71,7 +57,7 @@ def _functions(kind, wl, t):
     eps = float(wl.get("eps", 1e-5))
     if kind in ("add_ln", "add_bias_ln", "add_dropout_ln"):
         x, r = t["x"], t["r"]
-        g, b = _param(t, "gamma", "g"), _param(t, "beta", "b")
+        g, b = _common.param(t, "gamma", "g"), _common.param(t, "beta", "b")
         n = (x.shape[-1],)
         if kind == "add_ln":
             return (lambda x, r, g, b: F.layer_norm(x + r, n, g, b, eps)), (x, r, g, b)
@@ -85,7 +71,7 @@ def _functions(kind, wl, t):
         def rms(x, r, g):
             s = x + r
             return s * torch.rsqrt(s.pow(2).mean(-1, keepdim=True) + eps) * g
-        return rms, (t["x"], t["r"], _param(t, "gamma", "g"))
+        return rms, (t["x"], t["r"], _common.param(t, "gamma", "g"))
     if kind == "bn":
         x = t["x"]
         if wl.get("axis", -1 if x.dim() == 2 else 1) % x.dim() != 1:
@@ -141,7 +127,7 @@ def runners(wl_name, wl, arrays, threads):
     # Before compiling: Inductor bakes the thread count into its OpenMP code.
     torch.set_num_threads(int(threads))
     torch.set_grad_enabled(False)
-    kind = _kind(wl_name, wl)
+    kind = _common.kind(wl_name, wl)
     t = {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in arrays.items()}
     f, args = _functions(kind, wl, t)
     if f is None:

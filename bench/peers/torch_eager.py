@@ -19,9 +19,10 @@ import sys
 import numpy as np
 
 try:
-    from . import _malloc
+    from . import _common, _malloc
 except ImportError:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _common
     import _malloc
 
 
@@ -33,22 +34,6 @@ def available():
     return True, ""
 
 
-def _kind(wl_name, wl):
-    """The workload's kind ('add_ln', 'bn', ...), from wl['kind'] or its name."""
-    if "kind" in wl:
-        return wl["kind"]
-    return {"W1": "add_ln", "W2": "add_dropout_ln", "W3": "add_bias_ln", "W4": "add_rms",
-            "W5": "bn", "W5N": "bn", "W6": "ffn_post_ln"}[wl_name.split("_")[0].upper()]
-
-
-def _param(t, *names):
-    """The first of `names` present (the framework names LN parameters gamma/beta)."""
-    for n in names:
-        if n in t:
-            return t[n]
-    raise KeyError(names[0])
-
-
 def runners(wl_name, wl, arrays, threads):
     import torch
     import torch.nn.functional as F
@@ -56,7 +41,7 @@ def runners(wl_name, wl, arrays, threads):
     _malloc.keep_freed_memory()
     torch.set_num_threads(int(threads))
     torch.set_grad_enabled(False)  # inference: no autograd bookkeeping
-    kind = _kind(wl_name, wl)
+    kind = _common.kind(wl_name, wl)
     eps = float(wl.get("eps", 1e-5))
     # Zero-copy views of the framework's arrays.
     t = {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in arrays.items()}
@@ -64,7 +49,7 @@ def runners(wl_name, wl, arrays, threads):
 
     if kind in ("add_ln", "add_bias_ln", "add_dropout_ln"):
         x, r = t["x"], t["r"]
-        g, b = _param(t, "gamma", "g"), _param(t, "beta", "b")
+        g, b = _common.param(t, "gamma", "g"), _common.param(t, "beta", "b")
         shape = (x.shape[-1],)
         s = torch.empty_like(x)
 
@@ -104,7 +89,7 @@ def runners(wl_name, wl, arrays, threads):
         return {"eager": (fn, lambda: last["y"].numpy())}
 
     if kind == "add_rms":
-        x, r, g = t["x"], t["r"], _param(t, "gamma", "g")
+        x, r, g = t["x"], t["r"], _common.param(t, "gamma", "g")
         s = torch.empty_like(x)
 
         def handwritten():
