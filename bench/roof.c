@@ -41,23 +41,32 @@ enum { VL = 8 };
 
 volatile float roof_sink; /* keeps reads beyond n_out alive */
 
-void roof(const float **ins, int nin, float *out, long n_out, long n_in_each) {
-  long n = n_out > n_in_each ? n_out : n_in_each;
-  /* Scalar head until out is aligned for streaming stores. */
-  long head = (long)(((64 - ((uintptr_t)out & 63)) & 63) / sizeof(float));
-  if (head > n)
-    head = n;
-  for (long i = 0; i < head; ++i) {
+/* Elements [begin, end) one at a time; returns the sum of those past n_out. */
+static float scalar_range(const float **ins, int nin, float *out, long n_out,
+                          long n_in_each, long begin, long end) {
+  float sink = 0.0f;
+  for (long i = begin; i < end; ++i) {
     float acc = 0.0f;
     for (int k = 0; k < nin; ++k)
       if (i < n_in_each)
         acc += ins[k][i];
     if (i < n_out)
       out[i] = acc;
+    else
+      sink += acc;
   }
+  return sink;
+}
+
+void roof(const float **ins, int nin, float *out, long n_out, long n_in_each) {
+  long n = n_out > n_in_each ? n_out : n_in_each;
+  /* Scalar head until out is aligned for streaming stores. */
+  long head = (long)(((64 - ((uintptr_t)out & 63)) & 63) / sizeof(float));
+  if (head > n)
+    head = n;
+  float sink = scalar_range(ins, nin, out, n_out, n_in_each, 0, head);
   long nsteps = (n - head) / STEP;
   int threads = g_threads > 0 ? g_threads : omp_get_max_threads();
-  float sink = 0.0f;
 #pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : sink)
   for (long s = 0; s < nsteps; ++s) {
     long i0 = head + s * STEP;
@@ -74,15 +83,6 @@ void roof(const float **ins, int nin, float *out, long n_out, long n_in_each) {
   }
   _mm_sfence();
   /* Scalar tail. */
-  for (long i = head + nsteps * STEP; i < n; ++i) {
-    float acc = 0.0f;
-    for (int k = 0; k < nin; ++k)
-      if (i < n_in_each)
-        acc += ins[k][i];
-    if (i < n_out)
-      out[i] = acc;
-    else
-      sink += acc;
-  }
+  sink += scalar_range(ins, nin, out, n_out, n_in_each, head + nsteps * STEP, n);
   roof_sink = sink;
 }

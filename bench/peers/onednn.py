@@ -17,11 +17,9 @@ import sys
 
 import numpy as np
 
-try:
-    from . import _common
-except ImportError:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _common
+# The helpers beside this file, however it was loaded.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))

@@ -24,11 +24,9 @@ import tempfile
 
 import numpy as np
 
-try:
-    from . import _common
-except ImportError:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _common
+# The helpers beside this file, however it was loaded.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common  # noqa: E402
 
 
 def available():

@@ -18,12 +18,10 @@ import sys
 
 import numpy as np
 
-try:
-    from . import _common, _malloc
-except ImportError:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _common
-    import _malloc
+# The helpers beside this file, however it was loaded.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common  # noqa: E402
+import _malloc  # noqa: E402
 
 
 def available():
