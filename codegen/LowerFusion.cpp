@@ -243,13 +243,7 @@ public:
     // dropout is) and the epilogue's.
     if (mode == Mode::Train)
       for (Operation &op : body) {
-        std::optional<uint32_t> stream;
-        if (auto dropout = dyn_cast<DropoutOp>(op))
-          stream = dropout.getStream();
-        else if (auto dropConnect = dyn_cast<DropConnectOp>(op))
-          stream = dropConnect.getStream();
-        else if (auto fused = dyn_cast<FusedAddNormOp>(op); fused && fused.hasDropout())
-          stream = *fused.getStream();
+        std::optional<uint32_t> stream = getDropoutStream(&op);
         if (!stream)
           continue;
         bool after = &op != root && afterRootValues.contains(op.getResult(0));
@@ -746,10 +740,7 @@ struct LowerFusion : OpRewritePattern<FusionOp> {
     Location loc = fusion.getLoc();
     Value seed = lookupSeed(fusion);
     if (mode == Mode::Train && !seed && fusion->walk([](Operation *op) {
-          auto fused = dyn_cast<FusedAddNormOp>(op);
-          return (isa<DropoutOp, DropConnectOp>(op) || (fused && fused.hasDropout()))
-                     ? WalkResult::interrupt()
-                     : WalkResult::advance();
+          return getDropoutStream(op) ? WalkResult::interrupt() : WalkResult::advance();
         }).wasInterrupted())
       return rewriter.notifyMatchFailure(fusion, "no seed argument");
     RowSpace space = chooseRowSpace(fusion);

@@ -12,6 +12,7 @@
 
 #include "codegen/CodegenUtils.h"
 #include "codegen/Passes.h"
+#include "dialect/Fusion.h"
 #include "dialect/ModelAttrs.h"
 #include "dialect/NdrOps.h"
 
@@ -32,13 +33,7 @@ namespace {
 SmallVector<uint32_t> streamsOf(FusionOp fusion) {
   SmallVector<uint32_t> streams;
   for (Operation &op : fusion.getBody().front()) {
-    std::optional<uint32_t> stream;
-    if (auto dropout = dyn_cast<DropoutOp>(op))
-      stream = dropout.getStream();
-    else if (auto dropConnect = dyn_cast<DropConnectOp>(op))
-      stream = dropConnect.getStream();
-    else if (auto fused = dyn_cast<FusedAddNormOp>(op))
-      stream = fused.getStream();
+    std::optional<uint32_t> stream = getDropoutStream(&op);
     if (stream && !llvm::is_contained(streams, *stream))
       streams.push_back(*stream);
   }
@@ -51,17 +46,9 @@ std::string kernelKey(FusionOp fusion) {
   OpBuilder b(fusion);
   auto clone = cast<FusionOp>(b.clone(*fusion));
   SmallVector<uint32_t> streams = streamsOf(clone);
-  auto renumber = [&](uint32_t stream) {
-    return b.getIntegerAttr(b.getIntegerType(32, /*isSigned=*/false),
-                            llvm::find(streams, stream) - streams.begin());
-  };
   clone.getBody().walk([&](Operation *op) {
-    if (auto dropout = dyn_cast<DropoutOp>(op))
-      dropout.setStreamAttr(renumber(dropout.getStream()));
-    else if (auto dropConnect = dyn_cast<DropConnectOp>(op))
-      dropConnect.setStreamAttr(renumber(dropConnect.getStream()));
-    else if (auto fused = dyn_cast<FusedAddNormOp>(op); fused && fused.getStream())
-      fused.setStreamAttr(renumber(*fused.getStream()));
+    if (std::optional<uint32_t> stream = getDropoutStream(op))
+      setDropoutStream(op, llvm::find(streams, *stream) - streams.begin());
   });
   std::string key;
   llvm::raw_string_ostream os(key);

@@ -46,3 +46,20 @@ RowAccess ndr::classifyRowAccess(ArrayRef<int64_t> operand,
     return RowAccess::PerRow;
   return anyOuter ? RowAccess::Mixed : RowAccess::InRow;
 }
+
+std::optional<uint32_t> ndr::getDropoutStream(Operation *op) {
+  if (auto dropout = dyn_cast<DropoutOp>(op))
+    return dropout.getStream();
+  if (auto dropConnect = dyn_cast<DropConnectOp>(op))
+    return dropConnect.getStream();
+  if (auto fused = dyn_cast<FusedAddNormOp>(op))
+    return fused.getStream();
+  return std::nullopt;
+}
+
+void ndr::setDropoutStream(Operation *op, uint32_t stream) {
+  assert(getDropoutStream(op) && "an op that draws");
+  op->setAttr("stream", IntegerAttr::get(IntegerType::get(op->getContext(), 32,
+                                                          IntegerType::Unsigned),
+                                         stream));
+}

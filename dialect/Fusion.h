@@ -13,6 +13,8 @@
 
 #include "mlir/IR/Operation.h"
 
+#include <optional>
+
 namespace mlir::ndr {
 
 /// add, mul, the activations, dropout, drop_connect: each result element
@@ -25,6 +27,13 @@ bool isRowReduction(Operation *op);
 
 /// The number of trailing dimensions a row reduction normalizes.
 int64_t getNormalizedRank(Operation *rowReduction);
+
+/// The dropout stream `op` draws: a dropout's, a drop_connect's, a
+/// fused_add_norm's with dropout; nothing for other ops.
+std::optional<uint32_t> getDropoutStream(Operation *op);
+
+/// Sets the stream of an op that getDropoutStream gives one for.
+void setDropoutStream(Operation *op, uint32_t stream);
 
 /// How a group reads an operand in each row.
 enum class RowAccess {
