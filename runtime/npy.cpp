@@ -108,7 +108,10 @@ private:
     char quote = *pos++;
     const char *start = pos;
     while (pos < end && *pos != quote) {
-      if (*pos == '\\' || *pos == '\n')
+      // Python writes escapes for these; and a message quoting the string
+      // must stay one line.
+      unsigned char c = static_cast<unsigned char>(*pos);
+      if (c == '\\' || c < 0x20 || c == 0x7f)
         return failAt("unsupported character in string");
       ++pos;
     }

@@ -31,6 +31,31 @@ struct Tensor {
   uint64_t begin = 0, end = 0;
 };
 
+// A tensor name (or other string of a file) in single quotes for a message,
+// which must stay one line whatever the name holds: backslashes and control
+// characters are escaped (a name with a newline reads 'a\nb').
+std::string quote(const std::string &text) {
+  std::string out = "'";
+  for (char c : text) {
+    unsigned char byte = static_cast<unsigned char>(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (byte < 0x20 || byte == 0x7f) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\x%02x", byte);
+      out += escape;
+    } else
+      out += c;
+  }
+  return out + "'";
+}
+
 // Safetensors dtype names, indexed by ndr_dtype.
 constexpr const char *dtypeNames[] = {
     "F32", "F16", "BF16", "F64", "I8",   "I16",     "I32",    "I64",
@@ -216,9 +241,9 @@ private:
                    : key == "data_offsets" ? &haveOffsets
                                            : nullptr;
       if (!seen)
-        return failAt("unknown field '" + key + "' in tensor '" + tensor.name + "'");
+        return failAt("unknown field " + quote(key) + " in tensor " + quote(tensor.name));
       if (*seen)
-        return failAt("duplicate field '" + key + "' in tensor '" + tensor.name + "'");
+        return failAt("duplicate field " + quote(key) + " in tensor " + quote(tensor.name));
       *seen = true;
       if (key == "dtype") {
         std::string name;
@@ -228,7 +253,7 @@ private:
         while (index < numDtypes && name != dtypeNames[index])
           ++index;
         if (index == numDtypes)
-          return failAt("tensor '" + tensor.name + "' has unsupported dtype '" + name + "'");
+          return failAt("tensor " + quote(tensor.name) + " has unsupported dtype " + quote(name));
         tensor.dtype = static_cast<ndr_dtype>(index);
       } else {
         std::vector<uint64_t> values;
@@ -239,8 +264,8 @@ private:
           std::copy(values.begin(), values.end(), tensor.shape);
         } else {
           if (values.size() != 2)
-            return failAt("data_offsets of tensor '" + tensor.name +
-                          "' must have 2 entries");
+            return failAt("data_offsets of tensor " + quote(tensor.name) +
+                          " must have 2 entries");
           tensor.begin = values[0];
           tensor.end = values[1];
         }
@@ -249,7 +274,7 @@ private:
     if (!error.empty())
       return false;
     if (!haveDtype || !haveShape || !haveOffsets)
-      return failAt("tensor '" + tensor.name + "' lacks '" +
+      return failAt("tensor " + quote(tensor.name) + " lacks '" +
                     (!haveDtype ? "dtype" : !haveShape ? "shape" : "data_offsets") + "'");
     return true;
   }
@@ -347,7 +372,7 @@ ndr_status ndr_safetensors::load() {
 
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor &t = tensors[i];
-    std::string what = path + ": tensor '" + t.name + "'";
+    std::string what = path + ": tensor " + quote(t.name);
     if (!byName.emplace(t.name, i).second)
       return fail(NDR_ERR_FORMAT, what + " appears twice");
     uint64_t bytes;
@@ -372,7 +397,7 @@ ndr_status ndr_safetensors::load() {
     const Tensor &t = tensors[i];
     byName[t.name] = i;
     if (t.begin != covered)
-      return fail(NDR_ERR_FORMAT, path + ": tensor '" + t.name + "' " +
+      return fail(NDR_ERR_FORMAT, path + ": tensor " + quote(t.name) + " " +
                                       (t.begin < covered ? "overlaps the previous tensor"
                                                          : "leaves a gap before it") +
                                       " (data_offsets begin at " +
@@ -432,7 +457,7 @@ ndr_status ndr_safetensors_find(const ndr_safetensors *file, const char *name,
     return fail(NDR_ERR_ARG, file->path + ": null tensor name");
   auto found = file->byName.find(name);
   if (found == file->byName.end())
-    return fail(NDR_ERR_MISSING, file->path + ": missing tensor '" + name + "'");
+    return fail(NDR_ERR_MISSING, file->path + ": missing tensor " + quote(name));
   *info = file->info(found->second);
   return NDR_OK;
 }
@@ -444,7 +469,7 @@ ndr_status ndr_safetensors_get(const ndr_safetensors *file, const char *name,
   if (ndr_status status = ndr_safetensors_find(file, name, &info))
     return status;
   if (ndr_status status = ndr_rt::checkTensor(
-          file->path + ": tensor '" + name + "'", dtype, rank, shape, info))
+          file->path + ": tensor " + quote(name), dtype, rank, shape, info))
     return status;
   *data = info.data;
   return NDR_OK;
@@ -459,7 +484,7 @@ ndr_status ndr_safetensors_read(const ndr_safetensors *file, const char *name,
   uint64_t bytes;
   ndr_rt::tensorBytes(dtype, rank, shape, &bytes);
   if (bytes && !dst)
-    return fail(NDR_ERR_ARG, file->path + ": null destination for '" + name + "'");
+    return fail(NDR_ERR_ARG, file->path + ": null destination for " + quote(name));
   if (bytes)
     std::memcpy(dst, data, bytes);
   return NDR_OK;
@@ -493,8 +518,8 @@ ndr_status ndr_safetensors_write(const char *path,
     if (ndr_dtype_size(t.dtype) == 0 || t.rank < 0 || t.rank > NDR_MAX_RANK ||
         (t.rank > 0 && !t.shape) || !ndr_rt::tensorBytes(t.dtype, t.rank, t.shape, &bytes) ||
         (bytes && !t.data))
-      return fail(NDR_ERR_ARG, name + ": tensor '" + t.name +
-                                   "' has an invalid dtype, shape or data");
+      return fail(NDR_ERR_ARG, name + ": tensor " + quote(t.name) +
+                                   " has an invalid dtype, shape or data");
     if (i)
       header += ',';
     appendJsonString(header, t.name);

@@ -206,6 +206,16 @@ TEST(RuntimeNpy, MalformedFilesAreRejected) {
       {npyV1("{'descr': '\\<f4', 'fortran_order': False, 'shape': (2,)}", two),
        "unsupported character"},
       {npyV1("{descr: '<f4', 'fortran_order': False, 'shape': (2,)}", two), "expected a string"},
+      // Python writes control characters in a string as escapes, and a
+      // message must stay one line (the rule the fuzzers check).
+      {npyV1("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'a\rb': 1}", two),
+       "unsupported character"},
+      {npyV1("{'descr': '<f4\x1b', 'fortran_order': False, 'shape': (2,)}", two),
+       "unsupported character"},
+      {npyV1("{'descr': '<f4\x7f', 'fortran_order': False, 'shape': (2,)}", two),
+       "unsupported character"},
+      {npyV1("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), '\t': 1}", two),
+       "unsupported character"},
       {npyV1("{'descr': '<f4', 'fortran_order': False}", two), "header lacks 'shape'"},
       {npyV1("{'fortran_order': False, 'shape': (2,)}", two), "header lacks 'descr'"},
       {npyV1("{'descr': '<f4', 'shape': (2,)}", two), "header lacks 'fortran_order'"},

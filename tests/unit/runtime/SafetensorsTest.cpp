@@ -238,6 +238,27 @@ TEST_F(RuntimeSafetensors, MalformedHeadersAreRejected) {
   }
 }
 
+// A tensor name may hold any character (JSON escapes), but a message stays
+// one line: control characters and backslashes in names are escaped there.
+// Found by ndr-safetensors-fuzzer.
+TEST_F(RuntimeSafetensors, MessagesEscapeControlCharactersInNames) {
+  const std::string spec = R"("dtype":"F32","shape":[1],"data_offsets":[0,4])";
+  const std::string name = R"(a\nb\u001b\\c\t)";
+  ASSERT_EQ(open(file("{\"" + name + "\":{" + spec + "},\"" + name + "\":{" + spec + "}}",
+                      "xxxxxxxx")),
+            NDR_ERR_FORMAT);
+  EXPECT_EQ(message(), dir.path("p.safetensors") + R"(: tensor 'a\nb\x1b\\c\t' appears twice)");
+
+  ASSERT_EQ(open(file("{\"" + name + "\":{" + spec + "}}", "xxxx")), NDR_OK) << message();
+  const int64_t shape[] = {1};
+  const void *data;
+  EXPECT_EQ(ndr_safetensors_get(st, "a\nb\x1b\\c\t", NDR_F16, 1, shape, &data), NDR_ERR_DTYPE);
+  EXPECT_EQ(message(), dir.path("p.safetensors") +
+                           R"(: tensor 'a\nb\x1b\\c\t': expected dtype f16, got f32)");
+  EXPECT_EQ(ndr_safetensors_get(st, "a\x7f", NDR_F32, 1, shape, &data), NDR_ERR_MISSING);
+  EXPECT_EQ(message(), dir.path("p.safetensors") + R"(: missing tensor 'a\x7f')");
+}
+
 TEST_F(RuntimeSafetensors, BadPrefixAndMissingFile) {
   EXPECT_EQ(open(""), NDR_ERR_FORMAT);
   EXPECT_NE(message().find("not a safetensors file (0 bytes)"), std::string::npos) << message();
