@@ -25,6 +25,19 @@ Toolchain Toolchain::fromEnvironment() {
           fromEnv("NDR_RUNTIME_INCLUDE", NDR_RUNTIME_INCLUDE), NDR_LIBOMP};
 }
 
+// The sanitizer flags of a sanitizer build (NDR_SANITIZE), empty otherwise.
+// That build's runtime library is instrumented, so the C around a model is
+// compiled, and executables and shared libraries are linked, with the same
+// flags: an executable gets the sanitizer runtime, a shared library takes it
+// from the executable that loads it (a process without one, such as python3,
+// needs LD_PRELOAD of libclang_rt.asan-x86_64.so). An object file (--emit=obj)
+// is linked by the user, who passes the flags then.
+static std::vector<std::string> sanitizeFlags() {
+  SmallVector<StringRef> flags;
+  StringRef(NDR_SANITIZE_FLAGS).split(flags, ' ', -1, /*KeepEmpty=*/false);
+  return {flags.begin(), flags.end()};
+}
+
 LogicalResult ndr::runCommand(ArrayRef<std::string> args) {
   llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(args[0]);
   std::string error;
@@ -62,14 +75,19 @@ LogicalResult Toolchain::compileC(StringRef dir, StringRef name,
     return failure();
   }
   file.keep();
-  return runCommand({cc, "-std=c11", "-O2", "-fPIC", "-I" + runtimeInclude,
-                     "-I" + dir.str(), "-c", std::string(path), "-o",
-                     object.str()});
+  std::vector<std::string> args{cc, "-std=c11", "-O2", "-fPIC",
+                                "-I" + runtimeInclude, "-I" + dir.str()};
+  for (std::string &flag : sanitizeFlags())
+    args.push_back(std::move(flag));
+  args.insert(args.end(), {"-c", std::string(path), "-o", object.str()});
+  return runCommand(args);
 }
 
 LogicalResult Toolchain::link(ArrayRef<std::string> objects, StringRef out,
                               bool shared) const {
   std::vector<std::string> args{cxx};
+  for (std::string &flag : sanitizeFlags())
+    args.push_back(std::move(flag));
   // A shared library is found by its file name, wherever it was built.
   if (shared)
     args.insert(args.end(),
