@@ -2,11 +2,29 @@
 import os
 
 import lit.formats
+import lit.Test
 from lit.llvm import llvm_config
 from lit.llvm.subst import ToolSubst
 
 config.name = "NDR"
-config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+
+
+class NdrShTest(lit.formats.ShTest):
+    """ShTest that leaves out the tests named *-memcheck.* in a sanitizer
+    build: they run ndr-opt under valgrind, which cannot run a binary built
+    with AddressSanitizer (it reports them UNSUPPORTED, as the feature
+    `sanitizer` would)."""
+
+    def execute(self, test, lit_config):
+        name = test.path_in_suite[-1]
+        if "sanitizer" in test.config.available_features and "-memcheck." in name:
+            return lit.Test.Result(
+                lit.Test.UNSUPPORTED,
+                "valgrind's memcheck cannot run a sanitizer build (NDR_SANITIZE)")
+        return super().execute(test, lit_config)
+
+
+config.test_format = NdrShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".ndr"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.ndr_obj_root, "tests", "lit")
@@ -18,6 +36,13 @@ config.substitutions.append(("%ndr_src_root", config.ndr_src_root))
 config.substitutions.append(("%golden", os.path.join(config.ndr_src_root, "tests", "data", "e2e")))
 # The host C++ compiler, for tests that build a program against a compiled model.
 config.substitutions.append(("%host_cxx", config.host_cxx))
+
+# A sanitizer build (NDR_SANITIZE): the feature `sanitizer` (UNSUPPORTED:
+# sanitizer leaves a test out there, as the memcheck tests are above).
+# Findings end the process (-fno-sanitize-recover); lit passes the
+# ASAN/UBSAN/LSAN_OPTIONS that scripts/check-sanitizers.sh sets through.
+if config.ndr_sanitize:
+    config.available_features.add("sanitizer")
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
