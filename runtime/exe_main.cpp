@@ -1,5 +1,7 @@
 // exe_main.cpp - the command line of a generated executable (DESIGN.md
-// section 7).
+// section 7). Every failure ends in one line `error: MESSAGE` on stderr and
+// exits with the failure's ndr_status (docs/errors.md): a bad command line
+// with NDR_ERR_ARG, a bad file with the status its reader gave.
 #include "runtime/internal.h"
 #include "runtime/ndr_model.h"
 
@@ -189,7 +191,10 @@ void printUsage(const ndr_model_desc &desc, const char *program) {
       "                      bytes of inputs + params + derived + outputs of one run\n"
       "                      over the median time\n"
       "  --help              print this help\n"
-      "bf16 tensors are stored in .npy files as '<u2' (their raw bits).\n");
+      "bf16 tensors are stored in .npy files as '<u2' (their raw bits).\n\n"
+      "exit status: 0, or after one line 'error: MESSAGE' on stderr:\n");
+  for (int status = NDR_OK + 1; status <= NDR_STATUS_MAX; ++status)
+    std::printf("  %d  %s\n", status, ndr_status_name(static_cast<ndr_status>(status)));
 }
 
 float valueAt(const ndr_tensor_desc &t, const void *data, int64_t i) {
@@ -253,10 +258,20 @@ ndr_status bench(const ndr_model_desc &desc, const ndr_model *model,
   return NDR_OK;
 }
 
-int failWith(const std::string &message) {
+// Prints `error: MESSAGE` (the status's name when there is no message) and
+// returns the exit code, the status.
+int failWith(ndr_status status, const std::string &message) {
   std::fflush(stdout);
-  std::fprintf(stderr, "error: %s\n", message.c_str());
-  return 1;
+  std::fprintf(stderr, "error: %s\n",
+               message.empty() ? ndr_status_name(status) : message.c_str());
+  return static_cast<int>(status);
+}
+
+// A failure of the runtime: its status and this thread's message, after
+// `context` ("input 'x': ").
+int failWithLastError(ndr_status status, const std::string &context = "") {
+  const char *message = ndr_last_error();
+  return failWith(status, context + (*message ? message : ndr_status_name(status)));
 }
 
 using Buffer = std::unique_ptr<void, void (*)(void *)>;
@@ -264,22 +279,23 @@ using Buffer = std::unique_ptr<void, void (*)(void *)>;
 
 extern "C" int ndr_exe_main(const ndr_model_desc *desc, int argc, char **argv) {
   if (!desc)
-    return failWith("no model descriptor");
-  if (ndr_rt::checkDesc(*desc))
-    return failWith(ndr_last_error());
+    return failWith(NDR_ERR_ARG, "no model descriptor");
+  if (ndr_status status = ndr_rt::checkDesc(*desc))
+    return failWithLastError(status);
   Options options;
   std::string error;
   if (!parseArgs(*desc, argc, argv, options, error))
-    return failWith(error);
+    return failWith(NDR_ERR_ARG, error);
   if (options.help) {
     printUsage(*desc, argc > 0 ? argv[0] : desc->name);
     return 0;
   }
 
   ndr_model *created = nullptr;
-  if (ndr_model_create(desc, options.params.empty() ? nullptr : options.params.c_str(),
-                       options.seed, &created))
-    return failWith(ndr_last_error());
+  if (ndr_status status = ndr_model_create(
+          desc, options.params.empty() ? nullptr : options.params.c_str(), options.seed,
+          &created))
+    return failWithLastError(status);
   std::unique_ptr<ndr_model, void (*)(ndr_model *)> model(created, ndr_model_destroy);
 
   std::vector<Buffer> buffers;
@@ -289,7 +305,7 @@ extern "C" int ndr_exe_main(const ndr_model_desc *desc, int argc, char **argv) {
     buffers.emplace_back(ndr_alloc(ndr_rt::byteCount(t)), ndr_free);
     void *data = buffers.back().get();
     if (!data)
-      return failWith(ndr_last_error());
+      return failWithLastError(NDR_ERR_NOMEM);
     const std::string &file = options.inputFiles[i];
     ndr_status status =
         file.empty()
@@ -297,31 +313,34 @@ extern "C" int ndr_exe_main(const ndr_model_desc *desc, int argc, char **argv) {
                                  NDR_INPUT_STREAM + static_cast<uint32_t>(i))
             : ndr_npy_read(file.c_str(), t.dtype, t.rank, t.shape, data);
     if (status)
-      return failWith(std::string("input '") + t.name + "': " + ndr_last_error());
+      return failWithLastError(status, std::string("input '") + t.name + "': ");
     inputs.push_back(data);
   }
   std::vector<void *> outputs;
   for (int32_t i = 0; i < desc->num_outputs; ++i) {
     buffers.emplace_back(ndr_alloc(ndr_rt::byteCount(desc->outputs[i])), ndr_free);
     if (!buffers.back())
-      return failWith(ndr_last_error());
+      return failWithLastError(NDR_ERR_NOMEM);
     outputs.push_back(buffers.back().get());
   }
 
-  if (ndr_model_run(model.get(), inputs.data(), outputs.data(), options.seed))
-    return failWith(ndr_last_error());
+  if (ndr_status status =
+          ndr_model_run(model.get(), inputs.data(), outputs.data(), options.seed))
+    return failWithLastError(status);
   for (int32_t i = 0; i < desc->num_outputs; ++i) {
     const ndr_tensor_desc &t = desc->outputs[i];
     const std::string &file = options.outputFiles[i];
-    if (!file.empty() &&
-        ndr_npy_write(file.c_str(), t.dtype, t.rank, t.shape, outputs[i]))
-      return failWith(std::string("output '") + t.name + "': " + ndr_last_error());
+    if (file.empty())
+      continue;
+    if (ndr_status status =
+            ndr_npy_write(file.c_str(), t.dtype, t.rank, t.shape, outputs[i]))
+      return failWithLastError(status, std::string("output '") + t.name + "': ");
   }
   for (int32_t i = 0; i < desc->num_outputs; ++i)
     if (options.outputFiles[i].empty())
       summarise(desc->outputs[i], outputs[i]);
-  if (options.benchIters &&
-      bench(*desc, model.get(), inputs, outputs, options))
-    return failWith(ndr_last_error());
+  if (options.benchIters)
+    if (ndr_status status = bench(*desc, model.get(), inputs, outputs, options))
+      return failWithLastError(status);
   return 0;
 }

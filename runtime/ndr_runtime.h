@@ -17,18 +17,26 @@ extern "C" {
 
 /* ---- Status codes and messages ------------------------------------------ */
 
+/* Every failure has a status and a one-line message. The values are stable:
+ * a generated executable exits with the status of its failure, and
+ * docs/errors.md lists them with what to do about each. */
 typedef enum ndr_status {
   NDR_OK = 0,
-  NDR_ERR_IO,      /* a file cannot be opened, read, written or mapped */
-  NDR_ERR_FORMAT,  /* a file is malformed or truncated */
-  NDR_ERR_SHAPE,   /* a tensor has another shape than expected */
-  NDR_ERR_DTYPE,   /* a tensor has another element type than expected */
-  NDR_ERR_MISSING, /* a named tensor is absent */
-  NDR_ERR_ARG,     /* a caller passed an invalid argument */
-  NDR_ERR_NOMEM    /* memory allocation failed */
+  NDR_ERR_IO = 1,      /* a file cannot be opened, read, written or mapped */
+  NDR_ERR_FORMAT = 2,  /* a file is malformed or truncated */
+  NDR_ERR_SHAPE = 3,   /* a tensor has another shape than expected */
+  NDR_ERR_DTYPE = 4,   /* a tensor has another element type than expected */
+  NDR_ERR_MISSING = 5, /* a named tensor is absent */
+  NDR_ERR_ARG = 6,     /* a caller passed an invalid argument (an executable:
+                        * a bad command line) */
+  NDR_ERR_NOMEM = 7    /* memory allocation failed */
 } ndr_status;
 
-/* Short name of a status ("ok", "I/O error", "format error", ...). */
+/* The largest status: statuses are NDR_OK..NDR_STATUS_MAX. */
+#define NDR_STATUS_MAX NDR_ERR_NOMEM
+
+/* Short name of a status ("ok", "I/O error", "format error", ...; "unknown
+ * status" for a value outside NDR_OK..NDR_STATUS_MAX). */
 const char *ndr_status_name(ndr_status status);
 
 /* The message of the last failure on this thread ("" if none). Successful
@@ -36,14 +44,19 @@ const char *ndr_status_name(ndr_status status);
  * this thread. */
 const char *ndr_last_error(void);
 
-/* Sets this thread's message (printf-style) and returns `status`, so that
- * generated code can report its own failures the same way. */
+/* The status of that failure (NDR_OK if none): set with the message, so a
+ * function that reports failure by returning NULL still has a status. */
+ndr_status ndr_last_status(void);
+
+/* Sets this thread's status and message (printf-style) and returns `status`,
+ * so that generated code can report its own failures the same way. */
 ndr_status ndr_set_error(ndr_status status, const char *format, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
+/* Clears this thread's message and status. */
 void ndr_clear_error(void);
 
 /* ---- Element types --------------------------------------------------------- */

@@ -1,4 +1,4 @@
-// status.cpp - status names and the per-thread error message.
+// status.cpp - status names and the per-thread status and error message.
 #include "runtime/internal.h"
 
 #include <cstdarg>
@@ -6,10 +6,12 @@
 
 namespace {
 thread_local std::string lastError;
+thread_local ndr_status lastStatus = NDR_OK;
 } // namespace
 
 ndr_status ndr_rt::fail(ndr_status status, const std::string &message) {
   lastError = message;
+  lastStatus = status;
   return status;
 }
 
@@ -39,6 +41,8 @@ const char *ndr_status_name(ndr_status status) {
 
 const char *ndr_last_error(void) { return lastError.c_str(); }
 
+ndr_status ndr_last_status(void) { return lastStatus; }
+
 ndr_status ndr_set_error(ndr_status status, const char *format, ...) {
   va_list args;
   va_start(args, format);
@@ -55,9 +59,13 @@ ndr_status ndr_set_error(ndr_status status, const char *format, ...) {
     lastError = std::move(message);
   }
   va_end(again);
+  lastStatus = status;
   return status;
 }
 
-void ndr_clear_error(void) { lastError.clear(); }
+void ndr_clear_error(void) {
+  lastError.clear();
+  lastStatus = NDR_OK;
+}
 
 } // extern "C"

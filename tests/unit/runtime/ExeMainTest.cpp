@@ -1,6 +1,7 @@
 // ExeMainTest.cpp - ndr_exe_main, the command line of a generated executable,
 // end to end on the model of TestModel.c: files in and out, summaries,
-// --bench, --help, and one `error:` line for every bad argument or file.
+// --bench, --help, and one `error:` line for every bad argument or file, with
+// the failure's ndr_status as the exit code (docs/errors.md).
 #include "TestFiles.h"
 #include "TestModel.h"
 #include "runtime/ndr_model.h"
@@ -127,7 +128,10 @@ TEST_F(RuntimeExeMain, HelpListsTensors) {
        {"usage: test [--params FILE.safetensors] [--input NAME=FILE.npy]...",
         "inputs:\n  x  f32[2, 3]\n", "outputs:\n  y  f32[2, 3]\n  z  f32[1]\n",
         "params:\n  w  f32[3]  = normal(0.5)\n  g  bf16[3]  = ones\n  b  f16[3]  = zeros\n",
-        "  d  f32[3]\n", "GB/s", "inputs + params + derived + outputs"})
+        "  d  f32[3]\n", "GB/s", "inputs + params + derived + outputs",
+        "exit status: 0, or after one line 'error: MESSAGE' on stderr:\n"
+        "  1  I/O error\n  2  format error\n  3  shape mismatch\n  4  dtype mismatch\n"
+        "  5  missing tensor\n  6  invalid argument\n  7  out of memory\n"})
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\nin:\n" << r.out;
 }
 
@@ -137,7 +141,7 @@ TEST_F(RuntimeExeMain, ParamWithoutDefaultNeedsParams) {
   ndr_model_desc desc = ndr_test_model;
   desc.params = params.data();
   Result r = runMain({}, &desc);
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, NDR_ERR_MISSING);
   EXPECT_EQ(r.err,
             "error: model 'test': parameter 'w' has no default value; give a params file\n");
   EXPECT_NE(runMain({"--help"}, &desc).out.find("w  f32[3]  (no default: needs --params)"),
@@ -148,42 +152,43 @@ TEST_F(RuntimeExeMain, ParamWithoutDefaultNeedsParams) {
 namespace {
 struct BadCase {
   std::vector<std::string> args; // "@" stands for the scratch directory
+  ndr_status status;             // the exit code
   std::string error;             // the whole message after "error: "
 };
 
 const BadCase badCases[] = {
-    {{"--frobnicate"}, "unknown option '--frobnicate' (see --help)"},
-    {{"-x"}, "unknown option '-x' (see --help)"},
-    {{"stray"}, "unexpected argument 'stray' (see --help)"},
-    {{"--seed"}, "--seed needs a value"},
-    {{"--params="}, "--params needs a value"},
-    {{"--seed", "abc"}, "--seed: 'abc' is not an integer in [0, 2^64)"},
-    {{"--seed", "-1"}, "--seed: '-1' is not an integer in [0, 2^64)"},
-    {{"--seed", "18446744073709551616"},
+    {{"--frobnicate"}, NDR_ERR_ARG, "unknown option '--frobnicate' (see --help)"},
+    {{"-x"}, NDR_ERR_ARG, "unknown option '-x' (see --help)"},
+    {{"stray"}, NDR_ERR_ARG, "unexpected argument 'stray' (see --help)"},
+    {{"--seed"}, NDR_ERR_ARG, "--seed needs a value"},
+    {{"--params="}, NDR_ERR_ARG, "--params needs a value"},
+    {{"--seed", "abc"}, NDR_ERR_ARG, "--seed: 'abc' is not an integer in [0, 2^64)"},
+    {{"--seed", "-1"}, NDR_ERR_ARG, "--seed: '-1' is not an integer in [0, 2^64)"},
+    {{"--seed", "18446744073709551616"}, NDR_ERR_ARG,
      "--seed: '18446744073709551616' is not an integer in [0, 2^64)"},
-    {{"--bench", "0"}, "--bench: '0' is not an integer in [1, 10000000]"},
-    {{"--bench", "2x"}, "--bench: '2x' is not an integer in [1, 10000000]"},
-    {{"--input", "x"}, "--input expects NAME=FILE, got 'x'"},
-    {{"--input", "=a.npy"}, "--input expects NAME=FILE, got '=a.npy'"},
-    {{"--input", "w=a.npy"}, "--input: model 'test' has no input 'w' (inputs: x)"},
-    {{"--output", "x=a.npy"}, "--output: model 'test' has no output 'x' (outputs: y, z)"},
-    {{"--output", "y=a.npy", "--output", "y=b.npy"}, "--output: output 'y' given twice"},
-    {{"--input", "x=@/absent.npy"},
+    {{"--bench", "0"}, NDR_ERR_ARG, "--bench: '0' is not an integer in [1, 10000000]"},
+    {{"--bench", "2x"}, NDR_ERR_ARG, "--bench: '2x' is not an integer in [1, 10000000]"},
+    {{"--input", "x"}, NDR_ERR_ARG, "--input expects NAME=FILE, got 'x'"},
+    {{"--input", "=a.npy"}, NDR_ERR_ARG, "--input expects NAME=FILE, got '=a.npy'"},
+    {{"--input", "w=a.npy"}, NDR_ERR_ARG, "--input: model 'test' has no input 'w' (inputs: x)"},
+    {{"--output", "x=a.npy"}, NDR_ERR_ARG, "--output: model 'test' has no output 'x' (outputs: y, z)"},
+    {{"--output", "y=a.npy", "--output", "y=b.npy"}, NDR_ERR_ARG, "--output: output 'y' given twice"},
+    {{"--input", "x=@/absent.npy"}, NDR_ERR_IO,
      "input 'x': @/absent.npy: cannot open: No such file or directory"},
-    {{"--input", "x=@/short.npy"},
+    {{"--input", "x=@/short.npy"}, NDR_ERR_FORMAT,
      "input 'x': @/short.npy: truncated: shape [2, 3] needs 24 data bytes, the file has 20"},
-    {{"--input", "x=@/f16.npy"}, "input 'x': @/f16.npy: expected dtype f32, got f16"},
-    {{"--input", "x=@/shape.npy"}, "input 'x': @/shape.npy: expected shape [2, 3], got [3, 2]"},
-    {{"--input", "x=@/garbage.npy"}, "input 'x': @/garbage.npy: not a .npy file (bad magic)"},
-    {{"--params", "@/absent.safetensors"},
+    {{"--input", "x=@/f16.npy"}, NDR_ERR_DTYPE, "input 'x': @/f16.npy: expected dtype f32, got f16"},
+    {{"--input", "x=@/shape.npy"}, NDR_ERR_SHAPE, "input 'x': @/shape.npy: expected shape [2, 3], got [3, 2]"},
+    {{"--input", "x=@/garbage.npy"}, NDR_ERR_FORMAT, "input 'x': @/garbage.npy: not a .npy file (bad magic)"},
+    {{"--params", "@/absent.safetensors"}, NDR_ERR_IO,
      "@/absent.safetensors: cannot open: No such file or directory"},
-    {{"--params", "@/garbage.safetensors"},
+    {{"--params", "@/garbage.safetensors"}, NDR_ERR_FORMAT,
      "@/garbage.safetensors: header does not start with '{'"},
-    {{"--params", "@/no-b.safetensors"},
+    {{"--params", "@/no-b.safetensors"}, NDR_ERR_MISSING,
      "@/no-b.safetensors: missing parameter 'b' (f16[3]) of model 'test'"},
-    {{"--params", "@/w4.safetensors"},
+    {{"--params", "@/w4.safetensors"}, NDR_ERR_SHAPE,
      "@/w4.safetensors: tensor 'w': expected shape [3], got [4]"},
-    {{"--output", "y=@/absent/y.npy"},
+    {{"--output", "y=@/absent/y.npy"}, NDR_ERR_IO,
      "output 'y': @/absent/y.npy: cannot create: No such file or directory"},
 };
 
@@ -220,7 +225,7 @@ TEST_F(RuntimeExeMain, BadArgumentsAndFilesEndInOneErrorLine) {
     for (const std::string &arg : c.args)
       args.push_back(expand(arg, root));
     Result r = runMain(args);
-    EXPECT_EQ(r.code, 1) << c.error;
+    EXPECT_EQ(r.code, c.status) << c.error;
     EXPECT_EQ(r.err, "error: " + expand(c.error, root) + "\n");
     EXPECT_EQ(r.out, "") << c.error;
   }
@@ -230,9 +235,9 @@ TEST_F(RuntimeExeMain, InvalidDescriptorIsAnError) {
   ndr_model_desc desc = ndr_test_model;
   desc.run = nullptr;
   Result r = runMain({}, &desc);
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, NDR_ERR_ARG);
   EXPECT_EQ(r.err, "error: model 'test': no run function\n");
   r = runMain({}, nullptr);
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, NDR_ERR_ARG);
   EXPECT_EQ(r.err, "error: no model descriptor\n");
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -19,6 +20,52 @@ TEST(RuntimeStatus, NamesEveryStatus) {
   EXPECT_STREQ(ndr_status_name(NDR_ERR_MISSING), "missing tensor");
   EXPECT_STREQ(ndr_status_name(NDR_ERR_ARG), "invalid argument");
   EXPECT_STREQ(ndr_status_name(NDR_ERR_NOMEM), "out of memory");
+}
+
+// The values are exit codes of generated executables (docs/errors.md): they
+// must not move.
+TEST(RuntimeStatus, ValuesAreStable) {
+  EXPECT_EQ(NDR_OK, 0);
+  EXPECT_EQ(NDR_ERR_IO, 1);
+  EXPECT_EQ(NDR_ERR_FORMAT, 2);
+  EXPECT_EQ(NDR_ERR_SHAPE, 3);
+  EXPECT_EQ(NDR_ERR_DTYPE, 4);
+  EXPECT_EQ(NDR_ERR_MISSING, 5);
+  EXPECT_EQ(NDR_ERR_ARG, 6);
+  EXPECT_EQ(NDR_ERR_NOMEM, 7);
+  EXPECT_EQ(NDR_STATUS_MAX, NDR_ERR_NOMEM);
+}
+
+TEST(RuntimeStatus, EveryStatusHasItsOwnName) {
+  std::set<std::string> names;
+  for (int value = NDR_OK; value <= NDR_STATUS_MAX; ++value) {
+    std::string name = ndr_status_name(static_cast<ndr_status>(value));
+    EXPECT_NE(name, "unknown status") << value;
+    EXPECT_FALSE(name.empty()) << value;
+    EXPECT_TRUE(names.insert(name).second) << value << " repeats '" << name << "'";
+  }
+  EXPECT_STREQ(ndr_status_name(static_cast<ndr_status>(NDR_STATUS_MAX + 1)),
+               "unknown status");
+}
+
+TEST(RuntimeStatus, LastStatusGoesWithTheMessage) {
+  ndr_clear_error();
+  EXPECT_EQ(ndr_last_status(), NDR_OK);
+  ndr_set_error(NDR_ERR_SHAPE, "a shape");
+  EXPECT_EQ(ndr_last_status(), NDR_ERR_SHAPE);
+  // The runtime's own failures set it too.
+  EXPECT_EQ(ndr_alloc(SIZE_MAX - 10), nullptr);
+  EXPECT_EQ(ndr_last_status(), NDR_ERR_NOMEM);
+  // Successful calls leave it.
+  void *ptr = ndr_alloc(16);
+  ASSERT_NE(ptr, nullptr);
+  ndr_free(ptr);
+  EXPECT_EQ(ndr_last_status(), NDR_ERR_NOMEM);
+  ndr_status other = NDR_OK;
+  std::thread([&] { other = ndr_last_status(); }).join();
+  EXPECT_EQ(other, NDR_OK);
+  ndr_clear_error();
+  EXPECT_EQ(ndr_last_status(), NDR_OK);
 }
 
 TEST(RuntimeStatus, SetErrorFormatsAndReturnsStatus) {
