@@ -4,6 +4,10 @@
 // verifies it, runs the ndr-optimize pipeline for the chosen mode and emits
 // the result. Three steps, three functions: loadModule, optimize, emit.
 //
+// Every failure prints one `ndrc: error:` line (errors in the source: one
+// file:line:col diagnostic each, with the line and a caret) and exits with
+// the code of its class, ExitCode below (docs/errors.md).
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Pipeline.h"
@@ -25,12 +29,21 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -38,6 +51,25 @@ namespace cl = llvm::cl;
 namespace {
 enum class Target { Cpu, Cuda };
 enum class EmitKind { Exe, Lib, Obj, Mlir, Llvm };
+
+/// ndrc's exit status, one per class of failure (docs/errors.md).
+enum ExitCode : int {
+  Success = 0,
+  /// The command line: an unknown option or value, no input, an input that
+  /// is neither .ndr nor .mlir, a --model the file lacks, several models
+  /// and no --model. (llvm::cl exits with 1 too.)
+  UsageError = 1,
+  /// The model's source: syntax, names, types, shapes, the dialect's
+  /// verifier, a file without a model, a model the C API cannot name.
+  SourceError = 2,
+  /// A valid model that ndrc cannot compile: a limitation (or a bug) of the
+  /// optimizer, the lowering or LLVM's code generation.
+  CompileError = 3,
+  /// A file cannot be read or written: the input, an output, a temporary.
+  IOError = 4,
+  /// The host C compiler or linker (NDR_CC, NDR_CXX) failed or is missing.
+  ToolchainError = 5,
+};
 } // namespace
 
 static cl::OptionCategory ndrcCategory("ndrc options");
@@ -103,50 +135,141 @@ static cl::opt<bool>
             cl::desc("Say where a fusion or fold did not apply, and why"),
             cl::cat(ndrcCategory));
 
-/// `ndrc: error: MESSAGE`: for what has no place in the source.
-static LogicalResult fail(const llvm::Twine &message) {
+/// `ndrc: error: MESSAGE`, for what has no place in the source; returns
+/// `code`.
+static ExitCode fail(ExitCode code, const llvm::Twine &message) {
   llvm::errs() << "ndrc: error: " << message << "\n";
-  return failure();
+  return code;
+}
+
+/// Errors reported through MLIR's diagnostics so far (the SourceMgr handler
+/// prints them): a step that fails without reporting one gets a line of its
+/// own from `failedStep`.
+static unsigned reportedErrors = 0;
+
+/// The result of a step that failed with `code`: nothing more to say when it
+/// reported an error itself, else one line that `what` failed, and why that
+/// is ndrc's fault.
+static ExitCode failedStep(ExitCode code, unsigned errorsBefore,
+                           const llvm::Twine &what) {
+  if (reportedErrors != errorsBefore)
+    return code;
+  return fail(code, what + " failed without saying why: an internal error "
+                           "of ndrc (please report it, with the model)");
+}
+
+/// LLVM's option parser reports a bad command line in lines of its own
+/// ("ndrc: Unknown command line argument '--x'.  Try: 'ndrc --help'",
+/// "ndrc: Did you mean '--emit'?"): one `ndrc: error:` line of them.
+static ExitCode commandLineError(StringRef program, StringRef messages) {
+  SmallVector<StringRef> lines;
+  messages.split(lines, '\n', -1, /*KeepEmpty=*/false);
+  std::string text;
+  for (StringRef line : lines) {
+    line.consume_front(program.str() + ": ");
+    text += (text.empty() ? "" : " ") + line.trim().str();
+  }
+  // Option::error (a bad value, as in --emit=x) writes to stderr directly,
+  // already one line.
+  if (text.empty())
+    return UsageError;
+  return fail(UsageError, text);
+}
+
+/// The scratch folder of --emit=exe|lib|obj while it exists.
+static std::string scratchFolder;
+
+/// LLVM's fatal errors ("LLVM ERROR: ...", which would exit with 1, the
+/// command line's code): one line and CompileError, without the scratch
+/// folder.
+static void llvmFatalError(void *, const char *reason, bool) {
+  llvm::errs() << "ndrc: error: LLVM: " << reason
+               << " (an internal error of ndrc; please report it, with the "
+                  "model)\n";
+  llvm::sys::RunInterruptHandlers();
+  if (!scratchFolder.empty())
+    (void)llvm::sys::fs::remove_directories(scratchFolder);
+  std::exit(CompileError);
+}
+
+/// --cpu must name a CPU that LLVM knows for this machine's target: LLVM
+/// itself would only warn, then fail deep in code generation.
+static ExitCode checkCpu() {
+  if (cpu.empty())
+    return Success;
+  llvm::InitializeNativeTarget();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) // emitObjectFile says so
+    return Success;
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!info || info->isCPUStringValid(cpu))
+    return Success;
+  return fail(UsageError, "--cpu: '" + cpu + "' is not a CPU of " +
+                              triple.str() +
+                              " that LLVM knows (e.g. x86-64-v3, skylake, "
+                              "znver4)");
 }
 
 /// Keeps a written output, or says why it could not be written (a full
 /// disk, say) and lets ToolOutputFile delete the partial file: one error
 /// line instead of LLVM's fatal error when the stream is destroyed.
-static LogicalResult keep(llvm::ToolOutputFile &output, StringRef path) {
+static ExitCode keep(llvm::ToolOutputFile &output, StringRef path) {
   output.os().flush();
   if (std::error_code ec = output.os().error()) {
     output.os().clear_error();
-    return fail("cannot write '" + path + "': " + ec.message());
+    return fail(IOError, "cannot write '" + path + "': " + ec.message());
   }
   output.keep();
-  return success();
+  return Success;
+}
+
+/// Checks before compiling that `path` can be created: its folder exists
+/// and is writable, and it is not a folder itself. The host linker would
+/// otherwise fail at the end, with its own message and the toolchain's
+/// exit code, for a mistyped -o.
+static ExitCode checkOutputPath(StringRef path) {
+  auto cannot = [&](const llvm::Twine &why) {
+    return fail(IOError, "cannot write '" + path + "': " + why);
+  };
+  if (llvm::sys::fs::is_directory(path))
+    return cannot("it is a folder");
+  StringRef folder = llvm::sys::path::parent_path(path);
+  if (folder.empty())
+    folder = ".";
+  if (!llvm::sys::fs::is_directory(folder))
+    return cannot("no folder '" + folder + "'");
+  if (std::error_code ec =
+          llvm::sys::fs::access(folder, llvm::sys::fs::AccessMode::Write))
+    return cannot(ec.message());
+  return Success;
 }
 
 /// Reads the input into `sourceMgr` (whose diagnostic handler then shows
 /// source lines for every location in it), parses and verifies it.
-static OwningOpRef<ModuleOp> loadModule(llvm::SourceMgr &sourceMgr,
-                                        MLIRContext &context) {
+static ExitCode loadModule(llvm::SourceMgr &sourceMgr, MLIRContext &context,
+                           OwningOpRef<ModuleOp> &module) {
   StringRef extension = llvm::StringRef(inputFilename).rsplit('.').second;
-  if (extension != "ndr" && extension != "mlir") {
-    (void)fail("'" + inputFilename + "' is neither a .ndr nor a .mlir file");
-    return nullptr;
-  }
+  if (extension != "ndr" && extension != "mlir")
+    return fail(UsageError,
+                "'" + inputFilename + "' is neither a .ndr nor a .mlir file");
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> file =
       openInputFile(inputFilename, &error);
-  if (!file) {
-    (void)fail(error);
-    return nullptr;
-  }
+  if (!file)
+    return fail(IOError, error);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
 
-  OwningOpRef<ModuleOp> module =
-      extension == "ndr"
-          ? ndr::frontend::importNdr(sourceMgr, &context, llvm::errs())
-          : parseSourceFile<ModuleOp>(sourceMgr, &context);
+  // The front end and MLIR's parser and verifier report every error
+  // themselves, at its place in the source.
+  module = extension == "ndr"
+               ? ndr::frontend::importNdr(sourceMgr, &context, llvm::errs())
+               : parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module || failed(verify(*module)))
-    return nullptr;
-  return module;
+    return SourceError;
+  return Success;
 }
 
 /// The functions of the module that are models (ndr.model).
@@ -157,7 +280,7 @@ static SmallVector<func::FuncOp> modelsOf(ModuleOp module) {
 }
 
 /// Keeps the model `name` (and its init function) and erases the others.
-static LogicalResult selectModel(ModuleOp module, StringRef name) {
+static ExitCode selectModel(ModuleOp module, StringRef name) {
   SmallVector<func::FuncOp> models = modelsOf(module);
   auto *kept = llvm::find_if(
       models, [&](func::FuncOp func) { return func.getSymName() == name; });
@@ -166,8 +289,9 @@ static LogicalResult selectModel(ModuleOp module, StringRef name) {
         llvm::map_range(models,
                         [](func::FuncOp func) { return func.getSymName(); }),
         ", ");
-    return fail("no model named '" + name + "' in '" + inputFilename +
-                "' (it has: " + (names.empty() ? "no models" : names) + ")");
+    return fail(UsageError, "no model named '" + name + "' in '" +
+                                inputFilename + "' (it has: " +
+                                (names.empty() ? "no models" : names) + ")");
   }
 
   auto initOf = [](func::FuncOp model) {
@@ -185,52 +309,59 @@ static LogicalResult selectModel(ModuleOp module, StringRef name) {
         symbols.erase(initFunc);
     symbols.erase(model);
   }
-  return success();
+  return Success;
 }
 
-static LogicalResult optimize(ModuleOp module) {
+static ExitCode optimize(ModuleOp module) {
   PassManager pm(module->getName());
   // --mlir-print-ir-after-all, --mlir-timing and the like.
   if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
+    return UsageError;
   ndr::OptimizeOptions options;
   options.mode = mode;
   options.remarks = remarks;
   ndr::buildOptimizePipeline(pm, options);
-  return pm.run(module);
+  unsigned errors = reportedErrors;
+  if (failed(pm.run(module)))
+    return failedStep(CompileError, errors, "the fusion pipeline (ndr-optimize)");
+  return Success;
 }
 
 /// Writes `print` to -o, or to standard output.
-static LogicalResult emitText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
+static ExitCode emitText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
   std::string error;
   std::string path = outputFilename.empty() ? std::string("-") : outputFilename;
   std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(path, &error);
   if (!output)
-    return fail(error);
+    return fail(IOError, error);
   print(output->os());
   return keep(*output, path);
 }
 
 /// The one model that --emit=exe|lib|obj|llvm compiles.
-static FailureOr<func::FuncOp> singleModel(ModuleOp module) {
+static FailureOr<func::FuncOp> singleModel(ModuleOp module, ExitCode &code) {
   SmallVector<func::FuncOp> models = modelsOf(module);
   if (models.size() == 1)
     return models.front();
-  if (models.empty())
-    return fail("'" + inputFilename + "' has no model (a func.func with the "
-                "ndr.model attribute)");
+  if (models.empty()) {
+    code = fail(SourceError, "'" + inputFilename +
+                                 "' has no model (a func.func with the "
+                                 "ndr.model attribute)");
+    return failure();
+  }
   std::string names = llvm::join(
       llvm::map_range(models, [](func::FuncOp f) { return f.getSymName(); }),
       ", ");
-  return fail("'" + inputFilename + "' has models " + names +
-              ": choose one with --model=NAME");
+  code = fail(UsageError, "'" + inputFilename + "' has models " + names +
+                              ": choose one with --model=NAME");
+  return failure();
 }
 
 /// Lowers the module to the LLVM dialect for the CPU.
-static LogicalResult lowerToLLVM(ModuleOp module, bool openmp) {
+static ExitCode lowerToLLVM(ModuleOp module, bool openmp) {
   PassManager pm(module->getName());
   if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
+    return UsageError;
   ndr::CpuLoweringOptions options;
   options.mode = mode;
   options.openmp = openmp;
@@ -238,35 +369,75 @@ static LogicalResult lowerToLLVM(ModuleOp module, bool openmp) {
   // (README, "Benchmarks").
   options.blas = !noBlas;
   ndr::buildCpuLoweringPipeline(pm, options);
-  return pm.run(module);
+  unsigned errors = reportedErrors;
+  if (failed(pm.run(module)))
+    return failedStep(CompileError, errors, "the lowering for the CPU");
+  return Success;
 }
 
-static LogicalResult writeFile(StringRef path, StringRef text) {
+static ExitCode writeFile(StringRef path, StringRef text) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(path, &error);
   if (!output)
-    return fail(error);
+    return fail(IOError, error);
   output->os() << text;
   return keep(*output, path);
 }
 
+/// The host toolchain's steps report their failures themselves (the command
+/// and the tool's own messages).
+static ExitCode toolchainStep(LogicalResult result) {
+  return failed(result) ? ToolchainError : Success;
+}
+
+/// The files --emit=exe|lib|obj writes: OUT (default: the model's name),
+/// for lib and obj with the extension made .so or .o, plus the header.
+/// Returns the base (OUT without .so or .o).
+static std::string outputBase(StringRef modelName) {
+  std::string base = outputFilename.empty() ? modelName.str() : outputFilename;
+  StringRef extension = emitKind == EmitKind::Lib   ? ".so"
+                        : emitKind == EmitKind::Obj ? ".o"
+                                                    : "";
+  if (!extension.empty() && StringRef(base).ends_with(extension))
+    base.resize(base.size() - extension.size());
+  return base;
+}
+
 /// exe, lib, obj and llvm: the model lowered, compiled, and packaged with
 /// the runtime (tools/ndrc/ModelPackage.h).
-static LogicalResult emitNative(ModuleOp module) {
-  FailureOr<func::FuncOp> model = singleModel(module);
+static ExitCode emitNative(ModuleOp module) {
+  ExitCode selected = Success;
+  FailureOr<func::FuncOp> model = singleModel(module, selected);
   if (failed(model))
-    return failure();
+    return selected;
+  // What the C API cannot name is an error at the model (prepareModel says
+  // where).
   FailureOr<ndr::ModelInfo> info = ndr::prepareModel(*model);
+  if (failed(info))
+    return SourceError;
+  // A bad -o fails now, not after the compilation.
+  std::string base = outputBase(info->name);
+  if (emitKind == EmitKind::Exe) {
+    if (ExitCode code = checkOutputPath(base))
+      return code;
+  } else if (emitKind != EmitKind::Llvm) {
+    StringRef extension = emitKind == EmitKind::Lib ? ".so" : ".o";
+    if (ExitCode code = checkOutputPath(base + extension.str()))
+      return code;
+    if (ExitCode code = checkOutputPath(base + ".h"))
+      return code;
+  }
   ndr::Toolchain toolchain = ndr::Toolchain::fromEnvironment();
-  if (failed(info) || failed(lowerToLLVM(module, !toolchain.libomp.empty())))
-    return failure();
+  if (ExitCode code = lowerToLLVM(module, !toolchain.libomp.empty()))
+    return code;
 
   if (emitKind == EmitKind::Llvm) {
     llvm::LLVMContext llvmContext;
+    unsigned errors = reportedErrors;
     std::unique_ptr<llvm::Module> llvmModule =
         ndr::translateToLLVMIR(module, llvmContext);
     if (!llvmModule)
-      return fail("translation to LLVM IR failed");
+      return failedStep(CompileError, errors, "the translation to LLVM IR");
     return emitText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
   }
 
@@ -274,56 +445,56 @@ static LogicalResult emitNative(ModuleOp module) {
   SmallString<128> dir;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("ndrc-" + info->name, dir))
-    return fail("cannot create a temporary folder: " + ec.message());
-  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(dir); });
+    return fail(IOError, "cannot create a temporary folder: " + ec.message());
+  scratchFolder = dir.str().str();
+  llvm::scope_exit cleanup([&] {
+    llvm::sys::fs::remove_directories(dir);
+    scratchFolder.clear();
+  });
   auto inDir = [&](StringRef name) {
     SmallString<128> path(dir);
     llvm::sys::path::append(path, name);
     return std::string(path);
   };
   std::string modelObject = inDir("model.o"), descObject = inDir("desc.o");
+  // LLVM's code generation (emitObjectFile reports its errors).
   if (failed(ndr::emitObjectFile(module, modelObject, cpu)))
-    return failure();
+    return CompileError;
 
-  StringRef out = outputFilename;
   bool library = emitKind != EmitKind::Exe;
   std::string header = ndr::generateModelHeader(*info);
-  if (library && failed(writeFile(inDir(info->name + ".h"), header)))
-    return failure();
+  if (library)
+    if (ExitCode code = writeFile(inDir(info->name + ".h"), header))
+      return code;
   std::string source = ndr::generateModelSource(
       *info, library ? ndr::PackageKind::Library : ndr::PackageKind::Executable);
-  if (failed(toolchain.compileC(dir, "desc", source, descObject)))
-    return failure();
+  if (ExitCode code =
+          toolchainStep(toolchain.compileC(dir, "desc", source, descObject)))
+    return code;
 
   switch (emitKind) {
   case EmitKind::Exe:
-    return toolchain.link({modelObject, descObject},
-                          out.empty() ? info->name : out.str(), false);
-  case EmitKind::Lib: {
-    std::string base = out.empty() ? info->name : out.str();
-    if (StringRef(base).ends_with(".so"))
-      base.resize(base.size() - 3);
-    if (failed(toolchain.link({modelObject, descObject}, base + ".so", true)))
-      return failure();
+    return toolchainStep(
+        toolchain.link({modelObject, descObject}, base, false));
+  case EmitKind::Lib:
+    if (ExitCode code = toolchainStep(
+            toolchain.link({modelObject, descObject}, base + ".so", true)))
+      return code;
     return writeFile(base + ".h", header);
-  }
-  default: {
-    std::string base = out.empty() ? info->name : out.str();
-    if (StringRef(base).ends_with(".o"))
-      base.resize(base.size() - 2);
-    if (failed(toolchain.mergeObjects({modelObject, descObject}, base + ".o")))
-      return failure();
+  default:
+    if (ExitCode code = toolchainStep(
+            toolchain.mergeObjects({modelObject, descObject}, base + ".o")))
+      return code;
     return writeFile(base + ".h", header);
-  }
   }
 }
 
-static LogicalResult emitMlir(ModuleOp module) {
+static ExitCode emitMlir(ModuleOp module) {
   return emitText([&](llvm::raw_ostream &os) { module.print(os); });
 }
 
 /// One case per --emit kind.
-static LogicalResult emit(ModuleOp module) {
+static ExitCode emit(ModuleOp module) {
   if (emitKind == EmitKind::Mlir)
     return emitMlir(module);
   return emitNative(module);
@@ -336,17 +507,29 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   // --help lists ndrc's own options; --help-hidden also MLIR's and LLVM's.
   cl::HideUnrelatedOptions(ndrcCategory);
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "ndrc: the NDR compiler\n\n"
-      "Compiles the models of a .ndr file (or of a .mlir file in the ndr "
-      "dialect):\nchecks them, runs the fusion pipeline for --mode and emits "
-      "--emit.\nErrors point into the source as file:line:col, with the line "
-      "and a caret.\nMLIR's options (--mlir-print-debuginfo, "
-      "--mlir-print-ir-after-all, ...) work too:\nsee --help-hidden.\n");
+  std::string commandLineErrors;
+  llvm::raw_string_ostream commandLineErrorStream(commandLineErrors);
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "ndrc: the NDR compiler\n\n"
+          "Compiles the models of a .ndr file (or of a .mlir file in the ndr "
+          "dialect):\nchecks them, runs the fusion pipeline for --mode and "
+          "emits --emit.\nErrors point into the source as file:line:col, with "
+          "the line and a caret.\nMLIR's options (--mlir-print-debuginfo, "
+          "--mlir-print-ir-after-all, ...) work too:\nsee --help-hidden.\n\n"
+          "Exit status: 0; 1 a bad command line; 2 an error in the source; 3 a\n"
+          "model ndrc cannot compile; 4 a file that cannot be read or written;\n"
+          "5 the host C compiler or linker failed (docs/errors.md).\n",
+          &commandLineErrorStream))
+    return commandLineError(llvm::sys::path::filename(argv[0]),
+                            commandLineErrors);
 
   if (target == Target::Cuda)
-    return failed(fail("--target=cuda is not available yet; use --target=cpu"));
+    return fail(UsageError,
+                "--target=cuda is not available yet; use --target=cpu");
+  if (ExitCode code = checkCpu())
+    return code;
+  llvm::install_fatal_error_handler(llvmFatalError);
 
   DialectRegistry registry;
   registry.insert<ndr::NdrDialect, func::FuncDialect>();
@@ -357,13 +540,22 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // Registered last, so it sees each diagnostic first, counts the errors
+  // and passes it on to be printed.
+  context.getDiagEngine().registerHandler([](Diagnostic &diagnostic) {
+    if (diagnostic.getSeverity() == DiagnosticSeverity::Error)
+      ++reportedErrors;
+    return failure();
+  });
 
-  OwningOpRef<ModuleOp> module = loadModule(sourceMgr, context);
-  if (!module)
-    return 1;
-  if (!modelName.empty() && failed(selectModel(*module, modelName)))
-    return 1;
-  if (!noOpt && failed(optimize(*module)))
-    return 1;
-  return failed(emit(*module)) ? 1 : 0;
+  OwningOpRef<ModuleOp> module;
+  if (ExitCode code = loadModule(sourceMgr, context, module))
+    return code;
+  if (!modelName.empty())
+    if (ExitCode code = selectModel(*module, modelName))
+      return code;
+  if (!noOpt)
+    if (ExitCode code = optimize(*module))
+      return code;
+  return emit(*module);
 }
