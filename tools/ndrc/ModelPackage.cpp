@@ -147,7 +147,8 @@ FailureOr<ModelInfo> ndr::prepareModel(func::FuncOp model) {
 
   // The C API's parameter names: identifiers, no keywords, all distinct.
   llvm::StringSet<> taken;
-  for (StringRef api : {"_model", "_create", "_run", "_destroy", "_last_error"})
+  for (StringRef api : {"_model", "_create", "_run", "_destroy", "_last_error",
+                        "_last_status"})
     taken.insert(info.name + api.str());
   for (std::vector<TensorInfo> *group : {&info.inputs, &info.outputs})
     for (TensorInfo &t : *group) {
@@ -230,6 +231,8 @@ public:
        << "    return NULL;\n  }\n"
        << "  handle->model = model;\n  return handle;\n}\n\n";
     os << "int " << m << "_run(" << runParameters() << ") {\n"
+       << "  if (!model)\n    return (int)ndr_set_error(NDR_ERR_ARG, \"" << m
+       << "_run: null model\");\n"
        << "  const void *inputs[] = {" << names(model.inputs, "NULL") << "};\n"
        << "  void *outputs[] = {" << names(model.outputs, "NULL") << "};\n"
        << "  return (int)ndr_model_run(model->model, inputs, outputs, seed);\n"
@@ -238,7 +241,9 @@ public:
        << "  if (model) {\n    ndr_model_destroy(model->model);\n"
        << "    free(model);\n  }\n}\n\n";
     os << "const char *" << m << "_last_error(void) {\n"
-       << "  return ndr_last_error();\n}\n";
+       << "  return ndr_last_error();\n}\n\n";
+    os << "int " << m << "_last_status(void) {\n"
+       << "  return (int)ndr_last_status();\n}\n";
   }
 
   std::string runParameters() {
@@ -373,17 +378,22 @@ std::string ndr::generateModelHeader(const ModelInfo &model) {
      << "/* Loads the parameters from a safetensors file, or with params_path\n"
      << " * NULL fills them from their declared initializers (drawn with seed),\n"
      << " * and computes derived weights once. NULL on error: see "
-     << m << "_last_error(). */\n"
+     << m << "_last_error()\n * and " << m << "_last_status(). */\n"
      << m << "_model *" << m
      << "_create(const char *params_path, uint64_t seed);\n\n"
      << "/* One run on caller-owned buffers; seed drives dropout in train mode.\n"
-     << " * Returns 0, or a nonzero status with " << m << "_last_error() set.\n"
-     << " * Runs of one model may overlap in several threads. */\n";
+     << " * Returns 0, or a nonzero status (as " << m << "_last_status) with\n * "
+     << m << "_last_error() set. Runs of one model may overlap in several\n"
+     << " * threads. */\n";
   SourceWriter writer(model, llvm::nulls());
   os << "int " << m << "_run(" << writer.runParameters() << ");\n\n"
      << "void " << m << "_destroy(" << m << "_model *model);\n\n"
-     << "/* The last error of this thread, one line. */\n"
+     << "/* The message of this thread's last failure, one line (\"\" if none). */\n"
      << "const char *" << m << "_last_error(void);\n\n"
+     << "/* The status of that failure, 0 if none: 1 I/O error, 2 format error,\n"
+     << " * 3 shape mismatch, 4 dtype mismatch, 5 missing tensor, 6 invalid\n"
+     << " * argument, 7 out of memory (ndr_status, docs/errors.md). */\n"
+     << "int " << m << "_last_status(void);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return text;
 }
