@@ -13,17 +13,10 @@ using namespace mlir::ndr;
 
 namespace {
 
-constexpr StringLiteral kLinearFunction = "ndr_linear_f32";
-
-/// The address of the first element of `buffer`, as an index.
-Value addressOf(OpBuilder &b, Location loc, Value buffer) {
-  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(
-      b, loc, metadata.getBaseBuffer());
-  Value bytes = arith::MulIOp::create(
-      b, loc, metadata.getOffset(), arith::ConstantIndexOp::create(b, loc, 4));
-  return arith::AddIOp::create(b, loc, base, bytes);
-}
+// Without and with a bias: the bare-pointer calling convention has no null
+// memref to stand for "no bias".
+constexpr StringLiteral kLinear = "ndr_linear_f32";
+constexpr StringLiteral kLinearBias = "ndr_linear_bias_f32";
 
 /// The buffer of a tensor operand, which the call only reads.
 Value bufferOf(OpBuilder &b, Location loc, Value tensor) {
@@ -33,7 +26,31 @@ Value bufferOf(OpBuilder &b, Location loc, Value tensor) {
       /*read_only=*/true);
 }
 
-/// y = linear(x, w, b) -> ndr_linear_f32(&x, &w, &b or 0, &y, rows, in, out)
+/// A 0-d view of the first element of `buffer` (identity layout, so offset
+/// 0). The bare-pointer calling convention passes it as a pointer to that
+/// element, one type for every shape; and the call is a use of the buffer, so
+/// deallocation stays after it and LLVM sees a pointer, not an integer.
+Value firstElement(OpBuilder &b, Location loc, Value buffer) {
+  auto type = MemRefType::get({}, b.getF32Type());
+  return memref::ReinterpretCastOp::create(b, loc, type, buffer, /*offset=*/0,
+                                           /*sizes=*/{}, /*strides=*/{});
+}
+
+/// The declaration of `name`: pointers to x, w, [b,] y, then rows, in, out.
+func::FuncOp getOrDeclare(ModuleOp module, StringRef name, bool bias) {
+  if (auto callee = module.lookupSymbol<func::FuncOp>(name))
+    return callee;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  Type element = MemRefType::get({}, b.getF32Type()), i64 = b.getI64Type();
+  SmallVector<Type> inputs(bias ? 4 : 3, element);
+  inputs.append({i64, i64, i64});
+  auto callee = func::FuncOp::create(b, module.getLoc(), name,
+                                     b.getFunctionType(inputs, {}));
+  callee.setPrivate();
+  return callee;
+}
+
+/// y = linear(x, w[, b]) -> ndr_linear[_bias]_f32(x, w, [b,] y, rows, in, out)
 /// on a fresh buffer for y.
 void lowerToCall(LinearOp op, func::FuncOp callee) {
   OpBuilder b(op);
@@ -45,18 +62,18 @@ void lowerToCall(LinearOp op, func::FuncOp callee) {
   Value result = memref::AllocOp::create(
       b, loc, MemRefType::get(resultType.getShape(), b.getF32Type()),
       b.getI64IntegerAttr(64));
-  Value bias = op.getBias() ? addressOf(b, loc, bufferOf(b, loc, op.getBias()))
-                            : arith::ConstantIndexOp::create(b, loc, 0);
-  auto i64 = [&](int64_t v) {
-    return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
-  };
-  func::CallOp::create(
-      b, loc, callee,
-      ValueRange{addressOf(b, loc, bufferOf(b, loc, op.getInput())),
-                 addressOf(b, loc, bufferOf(b, loc, op.getWeight())), bias,
-                 addressOf(b, loc, result), i64(rows), i64(in), i64(out)});
+  SmallVector<Value> operands{
+      firstElement(b, loc, bufferOf(b, loc, op.getInput())),
+      firstElement(b, loc, bufferOf(b, loc, op.getWeight()))};
+  if (op.getBias())
+    operands.push_back(firstElement(b, loc, bufferOf(b, loc, op.getBias())));
+  operands.push_back(firstElement(b, loc, result));
+  for (int64_t v : {rows, in, out})
+    operands.push_back(arith::ConstantIntOp::create(b, loc, v, 64));
+  func::CallOp::create(b, loc, callee, operands);
   op.replaceAllUsesWith(bufferization::ToTensorOp::create(
-      b, loc, resultType, result, /*restrict=*/true, /*writable=*/true)
+                            b, loc, resultType, result, /*restrict=*/true,
+                            /*writable=*/true)
                             .getResult());
   op.erase();
 }
@@ -69,20 +86,10 @@ struct LinearToBlasPass : ndr::impl::LinearToBlasBase<LinearToBlasPass> {
       if (op.getType().getElementType().isF32())
         linears.push_back(op);
     });
-    if (linears.empty())
-      return;
-
-    auto callee = module.lookupSymbol<func::FuncOp>(kLinearFunction);
-    if (!callee) {
-      OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-      Type index = b.getIndexType(), i64 = b.getI64Type();
-      callee = func::FuncOp::create(
-          b, module.getLoc(), kLinearFunction,
-          b.getFunctionType({index, index, index, index, i64, i64, i64}, {}));
-      callee.setPrivate();
+    for (LinearOp op : linears) {
+      bool bias = static_cast<bool>(op.getBias());
+      lowerToCall(op, getOrDeclare(module, bias ? kLinearBias : kLinear, bias));
     }
-    for (LinearOp op : linears)
-      lowerToCall(op, callee);
   }
 };
 

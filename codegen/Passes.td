@@ -35,18 +35,21 @@ def DropInterfaceAttrs : Pass<"ndr-drop-interface-attrs", "::mlir::ModuleOp"> {
     arguments, where `ndr.output` is not valid, and LLVM has no use for the
     names of inputs and parameters. The lowering runs this pass just before:
     the interface of a model stays in the ndr IR, which is where `ndrc`
-    reads it.
+    reads it. `ndr.seed` stays: the lowering still looks for the seed by it.
   }];
 }
 
 def LinearToBlas : Pass<"ndr-linear-to-blas", "::mlir::ModuleOp"> {
   let summary = "Lower f32 ndr.linear to a call of the runtime's BLAS linear";
   let description = [{
-    Replaces each f32 `ndr.linear` by a call of `ndr_linear_f32` (runtime,
-    OpenBLAS sgemm) on the buffers of its operands and a fresh result
-    buffer. `ndrc` runs it when it links the runtime; without it `linear`
-    lowers to generated loops, which the JIT tests use. Pointers travel as
-    `index` (the aligned base plus the offset), the shapes as i64.
+    Replaces each f32 `ndr.linear` by a call of `ndr_linear_f32` (or
+    `ndr_linear_bias_f32`; runtime, OpenBLAS sgemm) on the buffers of its
+    operands and a fresh result buffer. `ndrc` runs it when it links the
+    runtime; without it `linear` lowers to generated loops, which the JIT
+    tests use. Each buffer travels as a 0-d `memref<f32>` view of its first
+    element, which the bare-pointer calling convention passes as a `float *`:
+    the call uses the buffers (MLIR places deallocations after it, LLVM sees
+    pointers), and one declaration fits every shape. Sizes travel as i64.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

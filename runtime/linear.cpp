@@ -9,9 +9,9 @@
 
 #include <cblas.h>
 
-extern "C" void ndr_linear_f32(const float *x, const float *w, const float *b,
-                               float *y, int64_t rows, int64_t in,
-                               int64_t out) {
+namespace {
+void linear(const float *x, const float *w, const float *b, float *y,
+            int64_t rows, int64_t in, int64_t out) {
   float beta = 0.0f;
   if (b) {
     for (int64_t r = 0; r < rows; ++r)
@@ -21,4 +21,16 @@ extern "C" void ndr_linear_f32(const float *x, const float *w, const float *b,
   }
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x,
               in, w, in, beta, y, out);
+}
+} // namespace
+
+extern "C" void ndr_linear_f32(const float *x, const float *w, float *y,
+                               int64_t rows, int64_t in, int64_t out) {
+  linear(x, w, nullptr, y, rows, in, out);
+}
+
+extern "C" void ndr_linear_bias_f32(const float *x, const float *w,
+                                    const float *b, float *y, int64_t rows,
+                                    int64_t in, int64_t out) {
+  linear(x, w, b, y, rows, in, out);
 }

@@ -229,11 +229,13 @@ void ndr_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t begin,
 
 /* ---- Linear through BLAS ------------------------------------------------ */
 
-/* y[rows, out] = x[rows, in] * w[out, in]^T + b[out] (b may be NULL), f32,
- * row-major, through OpenBLAS's sgemm. Generated code calls it for f32
- * ndr.linear when ndrc links the runtime. */
-void ndr_linear_f32(const float *x, const float *w, const float *b, float *y,
-                    int64_t rows, int64_t in, int64_t out);
+/* y[rows, out] = x[rows, in] * w[out, in]^T (+ b[out]), f32, row-major,
+ * through OpenBLAS's sgemm. Generated code calls them for f32 ndr.linear
+ * when ndrc links the runtime. */
+void ndr_linear_f32(const float *x, const float *w, float *y, int64_t rows,
+                    int64_t in, int64_t out);
+void ndr_linear_bias_f32(const float *x, const float *w, const float *b,
+                         float *y, int64_t rows, int64_t in, int64_t out);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-//===- LinearTest.cpp - ndr_linear_f32 ------------------------------------===//
+//===- LinearTest.cpp - ndr_linear_f32, ndr_linear_bias_f32 ---------------===//
 
 #include "runtime/ndr_runtime.h"
 
@@ -18,8 +18,10 @@ void checkLinear(int64_t rows, int64_t in, int64_t out, bool withBias) {
     w[i] = std::cos(0.11f * i);
   for (int64_t o = 0; o < out; ++o)
     b[o] = 0.5f * o - 1.0f;
-  ndr_linear_f32(x.data(), w.data(), withBias ? b.data() : nullptr, y.data(),
-                 rows, in, out);
+  if (withBias)
+    ndr_linear_bias_f32(x.data(), w.data(), b.data(), y.data(), rows, in, out);
+  else
+    ndr_linear_f32(x.data(), w.data(), y.data(), rows, in, out);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t o = 0; o < out; ++o) {
       double expected = withBias ? b[o] : 0.0;
