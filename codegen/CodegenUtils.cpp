@@ -48,7 +48,7 @@ Value ndr::lookupSeed(Operation *op) {
   if (!func || func.isExternal())
     return {};
   for (BlockArgument arg : func.getArguments())
-    if (arg.getType().isInteger(64))
+    if (func.getArgAttr(arg.getArgNumber(), kSeedArgAttr))
       return arg;
   return {};
 }

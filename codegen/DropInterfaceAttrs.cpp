@@ -16,7 +16,8 @@ namespace {
 DictionaryAttr withoutNdrAttrs(DictionaryAttr attrs) {
   SmallVector<NamedAttribute> kept;
   for (NamedAttribute attr : attrs)
-    if (!attr.getName().getValue().starts_with("ndr."))
+    if (!attr.getName().getValue().starts_with("ndr.") ||
+        attr.getName() == ndr::kSeedArgAttr)
       kept.push_back(attr);
   return DictionaryAttr::get(attrs.getContext(), kept);
 }

@@ -103,6 +103,8 @@ struct OutlineFusionsPass : ndr::impl::OutlineFusionsBase<OutlineFusionsPass> {
       kernel.setArgAttr(fusion.getInputs().size() + i, kStreamArgAttr,
                         IntegerAttr::get(IntegerType::get(context, 32, IntegerType::Unsigned),
                                          stream));
+    if (!streams.empty())
+      kernel.setArgAttr(argTypes.size() - 1, kSeedArgAttr, UnitAttr::get(context));
     Block *entry = kernel.addEntryBlock();
     OpBuilder b = OpBuilder::atBlockEnd(entry);
     IRMapping map;

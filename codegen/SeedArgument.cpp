@@ -1,7 +1,8 @@
 //===- SeedArgument.cpp - ndr-seed-argument -------------------------------===//
 //
 // The seed of a run is the last argument of a lowered model, after its
-// inputs, parameters and (once results became out-parameters) outputs.
+// inputs, parameters and (once results became out-parameters) outputs, and
+// is marked `ndr.seed`: later passes look for the mark, not for "the i64".
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,22 +29,24 @@ struct SeedArgumentPass : ndr::impl::SeedArgumentBase<SeedArgumentPass> {
     }
   }
 
+  /// Moves the argument marked `ndr.seed` to the end, or adds one there.
   static LogicalResult makeSeedLast(func::FuncOp func) {
-    Type i64 = IntegerType::get(func.getContext(), 64);
     std::optional<unsigned> seedIndex;
     for (BlockArgument arg : func.getArguments()) {
-      if (!isa<IntegerType>(arg.getType()))
-        continue;
-      if (seedIndex || arg.getType() != i64)
-        return func.emitError("a model takes one integer argument, the i64 "
-                              "seed; found another at argument ")
-               << arg.getArgNumber();
-      seedIndex = arg.getArgNumber();
+      unsigned index = arg.getArgNumber();
+      if (func.getArgAttr(index, kSeedArgAttr))
+        seedIndex = index;
+      else if (isa<IntegerType>(arg.getType()))
+        return func.emitError("a model's one integer argument is its seed, "
+                              "marked 'ndr.seed'; argument ")
+               << index << " is another";
     }
     unsigned end = func.getNumArguments();
     if (seedIndex && *seedIndex == end - 1)
       return success();
-    if (failed(func.insertArgument(end, i64, {}, func.getLoc())))
+    OpBuilder b(func.getContext());
+    auto marked = b.getDictionaryAttr(b.getNamedAttr(kSeedArgAttr, b.getUnitAttr()));
+    if (failed(func.insertArgument(end, b.getI64Type(), marked, func.getLoc())))
       return failure();
     if (!seedIndex)
       return success();

@@ -59,6 +59,19 @@ LogicalResult NdrDialect::verifyRegionArgAttribute(Operation *op, unsigned,
                              << "' must be a ui32 stream on an i32 argument";
     return success();
   }
+  if (name == kSeedArgAttr) {
+    auto func = dyn_cast<FunctionOpInterface>(op);
+    if (!isa<UnitAttr>(attr.getValue()) || !func ||
+        !func.getArgumentTypes()[argIndex].isInteger(64))
+      return op->emitError() << "'" << name
+                             << "' must be a unit attribute on an i64 argument";
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+      if (i != argIndex && func.getArgAttr(i, kSeedArgAttr))
+        return op->emitError()
+               << "'" << name << "' marks one argument, not " << i << " and "
+               << argIndex;
+    return success();
+  }
   if (name != kInitAttr)
     return op->emitError() << "unknown ndr argument attribute '" << name
                            << "'";

@@ -30,6 +30,9 @@ inline constexpr llvm::StringLiteral kDerivedAttr = "ndr.derived";
 // On an i32 argument of a kernel outlined from a model (ndr-outline-fusions):
 // the dropout stream that the kernel's body names by this attribute's value.
 inline constexpr llvm::StringLiteral kStreamArgAttr = "ndr.stream";
+// On the i64 argument of a model or of a kernel outlined from it that holds
+// the run's dropout seed (ndr-seed-argument, ndr-outline-fusions).
+inline constexpr llvm::StringLiteral kSeedArgAttr = "ndr.seed";
 
 /// The default of a parameter given no params file: `zeros`, `ones` or
 /// `normal(STD)`.

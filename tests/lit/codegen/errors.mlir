@@ -33,3 +33,11 @@ func.func @computed_stats(%x: tensor<4x3xf32>, %m: tensor<3xf32>, %v: tensor<3xf
   %0 = ndr.batch_norm %x stats(%m, %v2 : tensor<3xf32>) axis = -1 : tensor<4x3xf32>
   return %0 : tensor<4x3xf32>
 }
+
+// -----
+
+// The seed is found by its mark, so a model has no other integer argument.
+// expected-error @+1 {{a model's one integer argument is its seed, marked 'ndr.seed'; argument 1 is another}}
+func.func @unmarked_integer(%x: tensor<4xf32>, %n: i64) -> tensor<4xf32> attributes {ndr.model} {
+  return %x : tensor<4xf32>
+}

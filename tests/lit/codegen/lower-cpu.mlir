@@ -6,7 +6,7 @@
 // per input, parameter and output (bare-pointer ABI), then the i64 seed.
 
 // CHECK-LABEL: llvm.func @m(
-// CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64)
+// CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64 {ndr.seed})
 // Rows and the loops of the linear run on OpenMP threads.
 // CHECK: omp.parallel
 // CHECK: omp.wsloop

@@ -301,7 +301,7 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
 // INFER-NOT: xi64>
 // INFER-NOT: memref<128xi32>
 // INFER: scf.forall.in_parallel
-func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i64) -> tensor<2x256xf32> attributes {ndr.model} {
+func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i64 {ndr.seed}) -> tensor<2x256xf32> attributes {ndr.model} {
   %d = ndr.dropout %r, p = 0.1, stream = 4 : tensor<2x256xf32>
   %0 = ndr.add %x, %d : tensor<2x256xf32>, tensor<2x256xf32>
   %1 = ndr.layer_norm %0 : tensor<2x256xf32>
@@ -327,7 +327,7 @@ func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i6
 // INFER-LABEL: func.func @dropout_rest(
 // INFER-NOT: xi64>
 // INFER: scf.forall.in_parallel
-func.func @dropout_rest(%x: tensor<3x296xf32>, %seed: i64) -> tensor<3x296xf32> attributes {ndr.model} {
+func.func @dropout_rest(%x: tensor<3x296xf32>, %seed: i64 {ndr.seed}) -> tensor<3x296xf32> attributes {ndr.model} {
   %y = ndr.fused_add_norm layer %x dropout(p = 0.1, stream = 3) eps = 1.0e-5 : tensor<3x296xf32>
   return %y : tensor<3x296xf32>
 }
@@ -368,7 +368,7 @@ func.func @dropout_rest(%x: tensor<3x296xf32>, %seed: i64) -> tensor<3x296xf32> 
 // INFER-NOT: vector<8xi64>
 // INFER-NOT: xi64>
 // INFER: scf.forall.in_parallel
-func.func @dropout_lanes(%x: tensor<3x12xf32>, %bias: tensor<12xf32>, %r: tensor<3x12xf32>, %g: tensor<12xf32>, %seed: i64) -> (tensor<3x12xf32>, tensor<3x12xf32>) attributes {ndr.model} {
+func.func @dropout_lanes(%x: tensor<3x12xf32>, %bias: tensor<12xf32>, %r: tensor<3x12xf32>, %g: tensor<12xf32>, %seed: i64 {ndr.seed}) -> (tensor<3x12xf32>, tensor<3x12xf32>) attributes {ndr.model} {
   %y, %s = ndr.fused_add_norm rms %x bias(%bias : tensor<12xf32>) residual(%r : tensor<3x12xf32>) dropout(p = 0.1, stream = 3) gamma(%g : tensor<12xf32>) eps = 1.0e-6 : tensor<3x12xf32>, tensor<3x12xf32>
   return %y, %s : tensor<3x12xf32>, tensor<3x12xf32>
 }
@@ -381,7 +381,7 @@ func.func @dropout_lanes(%x: tensor<3x12xf32>, %bias: tensor<12xf32>, %r: tensor
 // INFER-NOT: xi64>
 // INFER-NOT: arith.select
 // INFER: return
-func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64) -> tensor<2x40xf32> attributes {ndr.model} {
+func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64 {ndr.seed}) -> tensor<2x40xf32> attributes {ndr.model} {
   %0 = ndr.dropout %x, p = 0.1, stream = 2 : tensor<2x40xf32>
   return %0 : tensor<2x40xf32>
 }
@@ -395,7 +395,7 @@ func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64) -> tensor<2x40xf32> a
 // INFER-LABEL: func.func @drop_connect(
 // INFER-NOT: xi64>
 // INFER: return
-func.func @drop_connect(%w: tensor<16x8xf16>, %seed: i64) -> tensor<16x8xf16> attributes {ndr.model} {
+func.func @drop_connect(%w: tensor<16x8xf16>, %seed: i64 {ndr.seed}) -> tensor<16x8xf16> attributes {ndr.model} {
   %0 = ndr.drop_connect %w, p = 0.5, stream = 7 : tensor<16x8xf16>
   return %0 : tensor<16x8xf16>
 }

@@ -17,7 +17,7 @@
 // CHECK: return %[[Y1]], %[[Y2]], %[[Z]]
 // The kernels follow their model, private and internal to the object; the
 // shared one names its stream by the first block's.
-// CHECK: func.func private @two_blocks_kernel(%{{.*}}: tensor<4x8xf32>, %{{.*}}: tensor<4x8xf32>, %{{.*}}: i32 {ndr.stream = 1 : ui32}, %{{.*}}: i64) -> tensor<4x8xf32> attributes {llvm.linkage = #llvm.linkage<internal>}
+// CHECK: func.func private @two_blocks_kernel(%{{.*}}: tensor<4x8xf32>, %{{.*}}: tensor<4x8xf32>, %{{.*}}: i32 {ndr.stream = 1 : ui32}, %{{.*}}: i64 {ndr.seed}) -> tensor<4x8xf32> attributes {llvm.linkage = #llvm.linkage<internal>}
 // CHECK:   ndr.fusion
 // CHECK:     ndr.dropout %{{.*}}, p = 1.000000e-01, stream = 1
 // CHECK:     ndr.layer_norm
@@ -25,7 +25,7 @@
 // CHECK: func.func private @two_blocks_kernel_0(%{{.*}}: tensor<4x8xf32>) -> tensor<4x8xf32>
 // CHECK:   ndr.relu
 // CHECK-NOT: func.func private @two_blocks
-func.func @two_blocks(%x1: tensor<4x8xf32>, %r1: tensor<4x8xf32>, %x2: tensor<4x8xf32>, %r2: tensor<4x8xf32>, %seed: i64) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) attributes {ndr.model} {
+func.func @two_blocks(%x1: tensor<4x8xf32>, %r1: tensor<4x8xf32>, %x2: tensor<4x8xf32>, %r2: tensor<4x8xf32>, %seed: i64 {ndr.seed}) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) attributes {ndr.model} {
   %d1 = ndr.dropout %r1, p = 0.1, stream = 1 : tensor<4x8xf32>
   %s1 = ndr.add %x1, %d1 : tensor<4x8xf32>, tensor<4x8xf32>
   %y1 = ndr.layer_norm %s1 : tensor<4x8xf32>
@@ -45,7 +45,7 @@ func.func @two_blocks(%x1: tensor<4x8xf32>, %r1: tensor<4x8xf32>, %x2: tensor<4x
 // CHECK: p = 1.000000e-01
 // CHECK: func.func private @[[K2]](
 // CHECK: p = 2.000000e-01
-func.func @different_p(%x1: tensor<4x8xf32>, %x2: tensor<4x8xf32>, %seed: i64) -> (tensor<4x8xf32>, tensor<4x8xf32>) attributes {ndr.model} {
+func.func @different_p(%x1: tensor<4x8xf32>, %x2: tensor<4x8xf32>, %seed: i64 {ndr.seed}) -> (tensor<4x8xf32>, tensor<4x8xf32>) attributes {ndr.model} {
   %a = ndr.dropout %x1, p = 0.1, stream = 1 : tensor<4x8xf32>
   %b = ndr.dropout %x2, p = 0.2, stream = 2 : tensor<4x8xf32>
   return %a, %b : tensor<4x8xf32>, tensor<4x8xf32>

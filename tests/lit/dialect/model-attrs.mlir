@@ -101,3 +101,25 @@ module attributes {ndr.model} {}
 
 // expected-error @+1 {{unknown ndr attribute 'ndr.fast'}}
 func.func private @unknown_op_attr() attributes {ndr.fast}
+
+// -----
+
+// The seed of a lowered model or kernel: a unit attribute on one i64 argument.
+// CHECK-LABEL: func.func private @kernel_seed
+// CHECK-SAME: i64 {ndr.seed}
+func.func private @kernel_seed(tensor<4xf32>, i32 {ndr.stream = 7 : ui32}, i64 {ndr.seed})
+
+// -----
+
+// expected-error @+1 {{'ndr.seed' must be a unit attribute on an i64 argument}}
+func.func private @seed_on_i32(i32 {ndr.seed})
+
+// -----
+
+// expected-error @+1 {{'ndr.seed' must be a unit attribute on an i64 argument}}
+func.func private @seed_with_value(i64 {ndr.seed = 1 : i64})
+
+// -----
+
+// expected-error @+1 {{'ndr.seed' marks one argument, not 1 and 0}}
+func.func private @two_seeds(i64 {ndr.seed}, i64 {ndr.seed})
