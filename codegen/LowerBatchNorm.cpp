@@ -80,6 +80,42 @@ void updateInPlace(OpBuilder &b, Location loc, Value running, Value batch,
       b, loc, TypeRange{}, updated, buffer, /*restrict=*/true, /*writable=*/true);
 }
 
+/// Runs of one model may overlap (runtime/ndr_model.h), and train-mode
+/// batch_norm's running statistics are the one state they share: their
+/// read-modify-write holds this module's spin lock (the update is one pass
+/// over the channels, so a waiter spins briefly; no runtime call, so JIT-run
+/// code needs nothing linked).
+constexpr StringLiteral kStatsLock = "ndr_running_stats_lock";
+
+/// Spins until the lock word goes from 0 to 1 (`atomicrmw xchg`, acq_rel).
+void acquireStatsLock(OpBuilder &b, Location loc) {
+  auto lockType = MemRefType::get({}, b.getI32Type());
+  Value lock = memref::GetGlobalOp::create(b, loc, lockType, kStatsLock);
+  Value one = arith::ConstantIntOp::create(b, loc, 1, 32);
+  Value zero = arith::ConstantIntOp::create(b, loc, 0, 32);
+  scf::WhileOp::create(
+      b, loc, TypeRange{}, ValueRange{},
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        Value old = memref::AtomicRMWOp::create(
+            nb, nloc, arith::AtomicRMWKind::assign, one, lock, ValueRange{});
+        Value held = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ne,
+                                           old, zero);
+        scf::ConditionOp::create(nb, nloc, held, ValueRange{});
+      },
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        scf::YieldOp::create(nb, nloc);
+      });
+}
+
+/// Stores 0 to the lock word (`atomicrmw xchg`: a release).
+void releaseStatsLock(OpBuilder &b, Location loc) {
+  auto lockType = MemRefType::get({}, b.getI32Type());
+  Value lock = memref::GetGlobalOp::create(b, loc, lockType, kStatsLock);
+  memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::assign,
+                              arith::ConstantIntOp::create(b, loc, 0, 32), lock,
+                              ValueRange{});
+}
+
 /// Train mode: normalize with the batch statistics (mean, then the biased
 /// variance around it, each an f32 reduction over every dimension but the
 /// channel's), and update the running statistics in place with the unbiased
@@ -91,8 +127,9 @@ struct LowerTrainBatchNorm : OpRewritePattern<BatchNormOp> {
     Value runningMean = op.getRunningMean(), runningVar = op.getRunningVar();
     if (!isa<BlockArgument>(runningMean) || !isa<BlockArgument>(runningVar) ||
         runningMean == runningVar)
-      return rewriter.notifyMatchFailure(
-          op, "running statistics are not two distinct function arguments");
+      return op.emitOpError(
+          "in train mode updates its running statistics in place, so they "
+          "must be two distinct arguments of the function");
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t channels = op.getNumChannels();
@@ -147,17 +184,32 @@ struct LowerTrainBatchNorm : OpRewritePattern<BatchNormOp> {
     // Everything read from the op before replaceOp erases it.
     float momentum = op.getMomentum().convertToFloat();
     Value y = normalize(rewriter, loc, op, mean, var);
+    acquireStatsLock(rewriter, loc);
     updateInPlace(rewriter, loc, runningMean, mean, momentum, 1.0);
     // n / (n - 1) makes the biased variance unbiased; PyTorch does the same
     // and gets inf or NaN for n = 1.
     updateInPlace(rewriter, loc, runningVar, var, momentum,
                   count / (count - 1.0));
+    releaseStatsLock(rewriter, loc);
     rewriter.replaceOp(op, y);
     return success();
   }
 };
 
 } // namespace
+
+void ndr::declareRunningStatsLock(ModuleOp module) {
+  if (module.lookupSymbol(kStatsLock))
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto type = MemRefType::get({}, b.getI32Type());
+  memref::GlobalOp::create(
+      b, module.getLoc(), b.getStringAttr(kStatsLock),
+      b.getStringAttr("private"), TypeAttr::get(type),
+      DenseElementsAttr::get(RankedTensorType::get({}, b.getI32Type()),
+                             b.getI32IntegerAttr(0)),
+      /*constant=*/UnitAttr(), /*alignment=*/IntegerAttr());
+}
 
 void ndr::populateLowerBatchNormPatterns(RewritePatternSet &patterns,
                                          Mode mode) {

@@ -739,10 +739,21 @@ struct LowerFusion : OpRewritePattern<FusionOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = fusion.getLoc();
     Value seed = lookupSeed(fusion);
-    if (mode == Mode::Train && !seed && fusion->walk([](Operation *op) {
-          return getDropoutStream(op) ? WalkResult::interrupt() : WalkResult::advance();
-        }).wasInterrupted())
-      return rewriter.notifyMatchFailure(fusion, "no seed argument");
+    if (mode == Mode::Train && !seed) {
+      // Something the user can fix: said on the op that draws.
+      Operation *random = nullptr;
+      fusion->walk([&](Operation *op) {
+        if (!getDropoutStream(op))
+          return WalkResult::advance();
+        random = op;
+        return WalkResult::interrupt();
+      });
+      if (random)
+        return random->emitOpError(
+            "draws a dropout mask in train mode but its function has no i64 "
+            "seed argument: only functions marked 'ndr.model' get one "
+            "(ndr-seed-argument)");
+    }
     RowSpace space = chooseRowSpace(fusion);
     SmallVector<Leaf> leaves;
     for (Value input : fusion.getInputs())

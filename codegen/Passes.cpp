@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::ndr {
@@ -17,47 +18,24 @@ namespace mlir::ndr {
 using namespace mlir;
 using namespace mlir::ndr;
 
-/// Reports why the patterns left `op` alone: what the model lacks, where the
-/// lowering needs something of it.
-static void reportNotLowered(Operation *op, Mode mode) {
-  // A group's random op, or the op itself.
-  Operation *random = nullptr;
-  op->walk([&](Operation *nested) {
-    auto fused = dyn_cast<FusedAddNormOp>(nested);
-    if (isa<DropoutOp, DropConnectOp>(nested) || (fused && fused.hasDropout())) {
-      random = nested;
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
+/// Applies `patterns` until no op that `target` makes illegal is left (the
+/// conversion driver also defers erasure, so a pattern may read its op after
+/// replacing it). A pattern that cannot lower an op for a reason the user can
+/// fix says so in an error on the op; the driver's "failed to legalize" that
+/// follows adds nothing then, and is dropped. An op no pattern knows gets
+/// only the driver's error.
+static LogicalResult lowerAll(Operation *root, const ConversionTarget &target,
+                              RewritePatternSet &&patterns) {
+  bool explained = false;
+  ScopedDiagnosticHandler handler(root->getContext(), [&](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return failure();
+    if (explained && StringRef(diag.str()).starts_with("failed to legalize"))
+      return success();
+    explained = true;
+    return failure();
   });
-  if (mode == Mode::Train && random && !lookupSeed(op)) {
-    random->emitOpError(
-        "draws a dropout mask in train mode but its function has no i64 seed "
-        "argument: only functions marked 'ndr.model' get one "
-        "(ndr-seed-argument)");
-  } else if (mode == Mode::Train && isa<BatchNormOp>(op)) {
-    op->emitOpError(
-        "in train mode updates its running statistics in place, so they must "
-        "be two distinct arguments of the function");
-  } else {
-    op->emitOpError("could not be lowered");
-  }
-}
-
-/// Applies `patterns` and reports every op of `OpTys` still left.
-template <typename... OpTys>
-static LogicalResult lowerAll(Operation *root, RewritePatternSet &&patterns,
-                              Mode mode) {
-  if (failed(applyPatternsGreedily(root, std::move(patterns))))
-    return root->emitError("lowering of the ndr ops did not converge");
-  bool failed = false;
-  root->walk([&](Operation *op) {
-    if (isa<OpTys...>(op)) {
-      reportNotLowered(op, mode);
-      failed = true;
-    }
-  });
-  return failure(failed);
+  return applyPartialConversion(root, target, std::move(patterns));
 }
 
 namespace {
@@ -65,11 +43,19 @@ namespace {
 struct LowerToLinalgPass : ndr::impl::LowerToLinalgBase<LowerToLinalgPass> {
   using LowerToLinalgBase::LowerToLinalgBase;
   void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (mode == Mode::Train &&
+        module.walk([](BatchNormOp) { return WalkResult::interrupt(); })
+            .wasInterrupted())
+      declareRunningStatsLock(module);
+    // The last lowering of ndr ops: none may be left.
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<NdrDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateLowerLinearPatterns(patterns);
     populateLowerBatchNormPatterns(patterns, mode);
-    if (failed(lowerAll<LinearOp, BatchNormOp>(getOperation(),
-                                               std::move(patterns), mode)))
+    if (failed(lowerAll(module, target, std::move(patterns))))
       signalPassFailure();
   }
 };
@@ -77,9 +63,14 @@ struct LowerToLinalgPass : ndr::impl::LowerToLinalgBase<LowerToLinalgPass> {
 struct LowerFusionsPass : ndr::impl::LowerFusionsBase<LowerFusionsPass> {
   using LowerFusionsBase::LowerFusionsBase;
   void runOnOperation() override {
+    // Groups only: linear and batch_norm are ndr-lower-to-linalg's. The ops
+    // in a group go with it.
+    ConversionTarget target(getContext());
+    target.addIllegalOp<FusionOp>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateLowerFusionPatterns(patterns, mode);
-    if (failed(lowerAll<FusionOp>(getOperation(), std::move(patterns), mode)))
+    if (failed(lowerAll(getOperation(), target, std::move(patterns))))
       return signalPassFailure();
     // erfc, exp and tanh as polynomials: vectorizable, and no libm call per
     // element. The accuracy is tested against double precision

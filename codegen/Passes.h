@@ -27,6 +27,9 @@ namespace ndr {
 /// Patterns of `ndr-lower-to-linalg`, one family per file.
 void populateLowerLinearPatterns(RewritePatternSet &patterns);
 void populateLowerBatchNormPatterns(RewritePatternSet &patterns, Mode mode);
+/// The lock word that train-mode batch_norm's patterns take around the update
+/// of the running statistics; declared before they run.
+void declareRunningStatsLock(ModuleOp module);
 
 /// Patterns of `ndr-lower-fusions`.
 void populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode);

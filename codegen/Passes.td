@@ -57,7 +57,7 @@ def LinearToBlas : Pass<"ndr-linear-to-blas", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
-def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::func::FuncOp"> {
+def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::ModuleOp"> {
   let summary = "Lower linear and batch_norm to linalg on tensors";
   let description = [{
     What is not elementwise or a norm (those are `ndr.fusion` groups, lowered
@@ -68,11 +68,17 @@ def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::func::FuncOp"> {
     epilogue; `ndr.batch_norm` with batch statistics (train; the running
     statistics updated in place) or, for the f16/bf16 batch norms that
     `ndr-decompose-batch-norm` leaves, running statistics (infer).
+
+    It is the last lowering of the `ndr` dialect, through a conversion target
+    that makes the whole dialect illegal: an op left is an error. Runs of a
+    model may overlap, so the train-mode update of the running statistics
+    holds a spin lock, the module's `ndr_running_stats_lock` global.
   }];
   let options = [CodegenModeOption];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",

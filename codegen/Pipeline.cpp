@@ -36,7 +36,7 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   // One kernel function per kind of group: repeated blocks compile once.
   pm.addPass(createOutlineFusions());
   pm.addNestedPass<func::FuncOp>(createLowerFusions({options.mode}));
-  pm.addNestedPass<func::FuncOp>(createLowerToLinalg({options.mode}));
+  pm.addPass(createLowerToLinalg({options.mode}));
   pm.addPass(createCanonicalizerPass());
   // Chains of generics on parameters (folded batch norms) become one.
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());

@@ -1,4 +1,4 @@
-// RUN: valgrind --error-exitcode=1 -q ndr-opt %s --pass-pipeline='builtin.module(func.func(ndr-lower-to-linalg{mode=train}))' -o /dev/null
+// RUN: valgrind --error-exitcode=1 -q ndr-opt %s --pass-pipeline='builtin.module(ndr-lower-to-linalg{mode=train})' -o /dev/null
 
 // Train-mode batch_norm's lowering read the op's momentum after it had
 // replaced (erased) the op: memcheck reported the invalid read in

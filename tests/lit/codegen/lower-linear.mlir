@@ -1,4 +1,4 @@
-// RUN: ndr-opt %s --pass-pipeline='builtin.module(func.func(ndr-lower-to-linalg))' | FileCheck %s
+// RUN: ndr-opt %s --pass-pipeline='builtin.module(ndr-lower-to-linalg)' | FileCheck %s
 
 // The input collapses to [rows, in]; W [out, in] is read as stored; the
 // accumulation is f32; the bias is added in an epilogue that rounds once.
