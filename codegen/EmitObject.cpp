@@ -9,6 +9,8 @@
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/Instrumentation/ThreadSanitizer.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
@@ -35,8 +37,32 @@ std::unique_ptr<llvm::Module> ndr::translateToLLVMIR(ModuleOp module,
   return translateModuleToLLVMIR(module, context);
 }
 
+/// ThreadSanitizer's passes over every defined function, after optimization
+/// as clang runs them, so that what it sees is the code that runs.
+static void instrumentForThreadSanitizer(llvm::Module &module,
+                                         llvm::TargetMachine *machine) {
+  for (llvm::Function &function : module)
+    if (!function.isDeclaration())
+      function.addFnAttr(llvm::Attribute::SanitizeThread);
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager sccs;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder(machine);
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(sccs);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, sccs, modules);
+  llvm::ModulePassManager passes;
+  passes.addPass(llvm::ModuleThreadSanitizerPass());
+  passes.addPass(
+      llvm::createModuleToFunctionPassAdaptor(llvm::ThreadSanitizerPass()));
+  passes.run(module, modules);
+}
+
 LogicalResult ndr::emitObjectFile(ModuleOp module, llvm::StringRef path,
-                                  llvm::StringRef cpu) {
+                                  llvm::StringRef cpu, bool threadSanitizer) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
@@ -69,6 +95,8 @@ LogicalResult ndr::emitObjectFile(ModuleOp module, llvm::StringRef path,
           llvmModule.get()))
     return module.emitError("LLVM optimization failed: ")
            << llvm::toString(std::move(err));
+  if (threadSanitizer)
+    instrumentForThreadSanitizer(*llvmModule, machine.get());
 
   std::error_code ec;
   llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);

@@ -69,9 +69,12 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
 
 /// Translates, optimizes (O3) and compiles a module in the LLVM dialect to an
 /// object file at `path`, for the host CPU (`cpu` empty) or the named CPU of
-/// the host's architecture.
+/// the host's architecture. With `threadSanitizer`, every function's memory
+/// accesses are instrumented for ThreadSanitizer (the program that links the
+/// object is linked with -fsanitize=thread).
 LogicalResult emitObjectFile(ModuleOp module, llvm::StringRef path,
-                             llvm::StringRef cpu = "");
+                             llvm::StringRef cpu = "",
+                             bool threadSanitizer = false);
 
 } // namespace ndr
 } // namespace mlir

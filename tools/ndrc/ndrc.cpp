@@ -130,6 +130,16 @@ static cl::opt<bool>
                     "runtime's OpenBLAS call (slower; for comparison)"),
            cl::cat(ndrcCategory));
 
+enum class Sanitizer { None, Thread };
+static cl::opt<Sanitizer> sanitize(
+    "sanitize",
+    cl::desc("Instrument the generated code (with --emit=lib|obj; link the "
+             "program that uses it with the same -fsanitize)"),
+    cl::init(Sanitizer::None),
+    cl::values(clEnumValN(Sanitizer::Thread, "thread",
+                          "ThreadSanitizer: data races in and around runs")),
+    cl::cat(ndrcCategory));
+
 static cl::opt<bool>
     remarks("ndr-remarks",
             cl::desc("Say where a fusion or fold did not apply, and why"),
@@ -458,7 +468,8 @@ static ExitCode emitNative(ModuleOp module) {
   };
   std::string modelObject = inDir("model.o"), descObject = inDir("desc.o");
   // LLVM's code generation (emitObjectFile reports its errors).
-  if (failed(ndr::emitObjectFile(module, modelObject, cpu)))
+  if (failed(ndr::emitObjectFile(module, modelObject, cpu,
+                                 sanitize == Sanitizer::Thread)))
     return CompileError;
 
   bool library = emitKind != EmitKind::Exe;
@@ -527,6 +538,11 @@ int main(int argc, char **argv) {
   if (target == Target::Cuda)
     return fail(UsageError,
                 "--target=cuda is not available yet; use --target=cpu");
+  if (sanitize != Sanitizer::None && emitKind != EmitKind::Lib &&
+      emitKind != EmitKind::Obj)
+    return fail(UsageError, "--sanitize=thread needs --emit=lib or --emit=obj: "
+                            "the program that uses the model links the "
+                            "sanitizer's runtime (-fsanitize=thread)");
   if (ExitCode code = checkCpu())
     return code;
   llvm::install_fatal_error_handler(llvmFatalError);
