@@ -55,7 +55,8 @@ typedef struct ndr_model_desc {
   void (*init)(void **buffers);
   /* One run of the model with the given dropout seed (DESIGN.md section 5).
    * Must not write its inputs, parameters or derived values, so that runs
-   * can overlap. */
+   * can overlap; the one exception, train-mode batch_norm's running
+   * statistics, is updated under a lock of the generated code. */
   void (*run)(void **buffers, uint64_t seed);
 } ndr_model_desc;
 
