@@ -1,6 +1,7 @@
 //===- AST.cpp - syntax tree of the .ndr language ---------------*- C++ -*-===//
 
 #include "frontend/AST.h"
+#include "dialect/Shapes.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -19,15 +20,7 @@ llvm::StringRef mlir::ndr::frontend::formatElementType(ElementType type) {
   llvm_unreachable("unknown element type");
 }
 
-std::string mlir::ndr::frontend::formatShape(llvm::ArrayRef<int64_t> shape) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << '[';
-  llvm::interleaveComma(shape, os);
-  os << ']';
-  return text;
-}
-
 std::string mlir::ndr::frontend::formatType(const TensorType &type) {
-  return formatElementType(type.elementType).str() + formatShape(type.shape);
+  return formatElementType(type.elementType).str() +
+         mlir::ndr::formatShape(type.shape);
 }

@@ -37,8 +37,6 @@ struct TensorType {
 
 /// `f32[8, 768]`, as the language writes it.
 std::string formatType(const TensorType &type);
-/// `[8, 768]`.
-std::string formatShape(llvm::ArrayRef<int64_t> shape);
 llvm::StringRef formatElementType(ElementType type);
 
 /// The value of a keyword argument: a number (`0.1`, `-1`) or a word (`tanh`).

@@ -2,6 +2,7 @@
 
 #include "frontend/Sema.h"
 #include "frontend/Diagnostics.h"
+#include "dialect/Shapes.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -76,25 +77,6 @@ static std::string suggest(StringRef name, const Range &candidates) {
     }
   }
   return best.empty() ? std::string() : "; did you mean '" + best.str() + "'?";
-}
-
-//===----------------------------------------------------------------------===//
-// Shapes
-//===----------------------------------------------------------------------===//
-
-/// NumPy broadcasting, as ndr.add and ndr.mul infer their result.
-static std::optional<llvm::SmallVector<int64_t>>
-broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs) {
-  size_t rank = std::max(lhs.size(), rhs.size());
-  llvm::SmallVector<int64_t> result(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t l = i < lhs.size() ? lhs[lhs.size() - 1 - i] : 1;
-    int64_t r = i < rhs.size() ? rhs[rhs.size() - 1 - i] : 1;
-    if (l != r && l != 1 && r != 1)
-      return std::nullopt;
-    result[rank - 1 - i] = l == 1 ? r : l;
-  }
-  return result;
 }
 
 //===----------------------------------------------------------------------===//
@@ -294,7 +276,7 @@ std::optional<TensorType> ModelChecker::checkBinary(Expr &expr) {
     return std::nullopt;
   }
   std::optional<llvm::SmallVector<int64_t>> shape =
-      broadcastShapes(lhs->shape, rhs->shape);
+      mlir::ndr::broadcastShapes(lhs->shape, rhs->shape);
   if (!shape) {
     diags.error(expr.loc, "operands of " + op + " do not broadcast: " +
                               formatType(*lhs) + " and " + formatType(*rhs));
@@ -519,7 +501,7 @@ ModelChecker::checkNorm(Expr &call, const BuiltinInfo &info,
     diags.error(call.operands[i]->loc,
                 "'" + call.name + "' " + info.argNames[i] + " " +
                     formatType(args[i]) + " must equal the normalized " +
-                    "dimensions " + formatShape(row) + " of the input " +
+                    "dimensions " + mlir::ndr::formatShape(row) + " of the input " +
                     formatType(input));
     return std::nullopt;
   }
