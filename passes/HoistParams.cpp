@@ -52,13 +52,67 @@ llvm::SetVector<Operation *> findLoadTimeOps(func::FuncOp model) {
   return ops;
 }
 
-/// The model's init function, created (empty, taking every parameter) if the
-/// model has none yet.
-func::FuncOp getOrCreateInit(func::FuncOp model, SymbolTable &symbols) {
-  if (auto name = model->getAttrOfType<FlatSymbolRefAttr>(kParamInitFuncAttr))
-    if (auto init = symbols.lookup<func::FuncOp>(name.getValue()))
-      return init;
+/// "tensor<4xf32>, tensor<8xf16>" (a diagnostic would quote each type).
+std::string typeList(TypeRange types) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleaveComma(types, os);
+  return text;
+}
 
+/// The model's init function, checked to be one that hoisting can extend: a
+/// single block ending in the return, taking the model's parameters and
+/// returning its derived values, in order, with their types (the mapping in
+/// hoistParams relies on it; the verifier checks each attribute alone). Null
+/// when the model names none and has no derived values; failure, with an
+/// error at the model, otherwise.
+FailureOr<func::FuncOp> lookupInit(func::FuncOp model, SymbolTable &symbols) {
+  SmallVector<Type> params, derived;
+  for (BlockArgument arg : model.getArguments()) {
+    if (model.getArgAttr(arg.getArgNumber(), kParamAttr))
+      params.push_back(arg.getType());
+    else if (model.getArgAttr(arg.getArgNumber(), kDerivedAttr))
+      derived.push_back(arg.getType());
+  }
+  auto fail = [&] {
+    return model.emitError() << "model '" << model.getSymName() << "' ";
+  };
+  auto name = model->getAttrOfType<FlatSymbolRefAttr>(kParamInitFuncAttr);
+  if (!name) {
+    if (!derived.empty())
+      return fail() << "has ndr.derived arguments but no init function "
+                       "(ndr.param_init) computing them";
+    return func::FuncOp();
+  }
+  auto init = symbols.lookup<func::FuncOp>(name.getValue());
+  if (!init)
+    return fail() << "names init function " << name
+                  << ", which is not a func.func of the module";
+  if (init == model)
+    return fail() << "names itself as its init function";
+  if (init.isExternal())
+    return fail() << "has an init function " << name << " without a body";
+  if (!init.getBody().hasOneBlock() ||
+      !isa<func::ReturnOp>(init.getBody().front().getTerminator()))
+    return fail() << "has an init function " << name
+                  << " that is not a single block ending in func.return";
+  if (TypeRange(params) != init.getArgumentTypes())
+    return fail() << "has parameters of types (" << typeList(params)
+                  << ") but its init function " << name << " takes ("
+                  << typeList(init.getArgumentTypes()) << ")";
+  if (derived.size() != init.getNumResults())
+    return fail() << "has " << derived.size()
+                  << " ndr.derived arguments but its init function " << name
+                  << " returns " << init.getNumResults() << " values";
+  if (TypeRange(derived) != init.getResultTypes())
+    return fail() << "has ndr.derived arguments of types ("
+                  << typeList(derived) << ") but its init function " << name
+                  << " returns (" << typeList(init.getResultTypes()) << ")";
+  return init;
+}
+
+/// A new, empty init function of the model, taking every parameter.
+func::FuncOp createInit(func::FuncOp model, SymbolTable &symbols) {
   SmallVector<Type> types;
   SmallVector<DictionaryAttr> attrs;
   for (BlockArgument arg : model.getArguments())
@@ -80,7 +134,7 @@ func::FuncOp getOrCreateInit(func::FuncOp model, SymbolTable &symbols) {
   return init;
 }
 
-void hoistParams(func::FuncOp model, SymbolTable &symbols) {
+LogicalResult hoistParams(func::FuncOp model, SymbolTable &symbols) {
   llvm::SetVector<Operation *> ops = findLoadTimeOps(model);
   // Values the model still needs after hoisting: computed results with a
   // user that stays. Constants and other operand-free ops are cheaper to
@@ -95,9 +149,12 @@ void hoistParams(func::FuncOp model, SymbolTable &symbols) {
         boundary.push_back(result);
   }
   if (boundary.empty())
-    return;
+    return success();
 
-  func::FuncOp init = getOrCreateInit(model, symbols);
+  FailureOr<func::FuncOp> found = lookupInit(model, symbols);
+  if (failed(found))
+    return failure();
+  func::FuncOp init = *found ? *found : createInit(model, symbols);
   auto initReturn = cast<func::ReturnOp>(init.getBody().front().getTerminator());
 
   // Model parameters are the init function's arguments, in order; derived
@@ -134,6 +191,7 @@ void hoistParams(func::FuncOp model, SymbolTable &symbols) {
   for (Operation *op : llvm::reverse(ops))
     if (op->use_empty())
       op->erase();
+  return success();
 }
 
 struct HoistParamsPass : ndr::impl::HoistParamsBase<HoistParamsPass> {
@@ -143,8 +201,11 @@ struct HoistParamsPass : ndr::impl::HoistParamsBase<HoistParamsPass> {
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (func->hasAttr(kModelAttr))
         models.push_back(func);
+    bool failed = false;
     for (func::FuncOp model : models)
-      hoistParams(model, symbols);
+      failed |= mlir::failed(hoistParams(model, symbols));
+    if (failed)
+      signalPassFailure();
   }
 };
 
