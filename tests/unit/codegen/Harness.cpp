@@ -24,6 +24,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <random>
 
 using namespace ndr::test;
@@ -165,8 +166,13 @@ std::unique_ptr<Model> Model::compile(const std::string &ir,
     ADD_FAILURE() << "lowering failed:\n" << errors << "\n" << ir;
     return nullptr;
   }
+  // ExecutionEngineOptions::transformer is a function_ref: the transformer
+  // it refers to must outlive create() (a temporary did not; ASan reported
+  // the stack-use-after-scope).
+  std::function<llvm::Error(llvm::Module *)> transformer =
+      mlir::makeOptimizingTransformer(3, 0, nullptr);
   mlir::ExecutionEngineOptions options;
-  options.transformer = mlir::makeOptimizingTransformer(3, 0, nullptr);
+  options.transformer = transformer;
 #ifdef NDR_LIBOMP
   std::vector<llvm::StringRef> libs = {NDR_LIBOMP};
   options.sharedLibPaths = libs;
