@@ -1,6 +1,7 @@
 //===- EmitObject.cpp - LLVM IR and object files --------------------------===//
 
 #include "codegen/Pipeline.h"
+#include "dialect/NdrDialect.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -8,6 +9,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Target/LLVMIR/LLVMTranslationInterface.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Transforms/Instrumentation/ThreadSanitizer.h"
@@ -23,10 +25,27 @@
 
 using namespace mlir;
 
+namespace {
+/// The ndr attributes a lowered model keeps (ndr.model, ndr.workspace, the
+/// ndr.seed mark) describe it to ndrc and mean nothing to LLVM: they
+/// translate to nothing, and without a warning.
+struct NdrToLLVMIRTranslation : LLVMTranslationDialectInterface {
+  using LLVMTranslationDialectInterface::LLVMTranslationDialectInterface;
+  LogicalResult
+  convertParameterAttr(LLVM::LLVMFuncOp, int, NamedAttribute,
+                       LLVM::ModuleTranslation &) const override {
+    return success();
+  }
+};
+} // namespace
+
 void ndr::registerCpuTranslations(DialectRegistry &registry) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
+  registry.addExtension(+[](MLIRContext *, ndr::NdrDialect *dialect) {
+    dialect->addInterfaces<NdrToLLVMIRTranslation>();
+  });
 }
 
 std::unique_ptr<llvm::Module> ndr::translateToLLVMIR(ModuleOp module,
