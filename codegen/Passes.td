@@ -185,6 +185,27 @@ def NontemporalStores : Pass<"ndr-nontemporal-stores", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def PlanWorkspace : Pass<"ndr-plan-workspace", "::mlir::ModuleOp"> {
+  let summary = "Place a model's intermediates in one workspace argument";
+  let description = [{
+    After bufferization, before deallocation: each `memref.alloc` at the top
+    level of a model (`ndr.model`) with a static, identity-layout type that
+    the function does not return becomes a `memref.view` at a fixed offset
+    of a new `memref<Nxi8>` argument, placed before the seed; the function
+    gets `ndr.workspace = N`. Buffers whose lifetimes (first op to last use
+    of the buffer or a view of it, in the function's block) do not overlap
+    share bytes; offsets are multiples of 64. The runtime allocates the
+    workspace once per model and concurrent run, so a call neither mallocs
+    nor faults in fresh pages.
+
+    ```mlir
+    %h = memref.view %ws[%c0][] : memref<4096xi8> to memref<16x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def FoldOutputCopies : Pass<"ndr-fold-output-copies", "::mlir::func::FuncOp"> {
   let summary = "Write reshaped results straight into their output arguments";
   let description = [{

@@ -56,6 +56,8 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addNestedPass<func::FuncOp>(createFoldOutputCopies());
   pm.addPass(createSeedArgument());
+  // Intermediates: views of one workspace, not an allocation per call.
+  pm.addPass(createPlanWorkspace());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createNontemporalStores({options.nontemporalThreshold}));

@@ -32,12 +32,18 @@ static LogicalResult verifyName(Operation *op, NamedAttribute attr) {
 LogicalResult NdrDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
-  if (name != kModelAttr && name != kParamInitFuncAttr)
+  if (name != kModelAttr && name != kParamInitFuncAttr && name != kWorkspaceAttr)
     return op->emitError() << "unknown ndr attribute '" << name << "'";
   if (!isa<FunctionOpInterface>(op))
     return op->emitError() << "'" << name << "' is only valid on a function";
   if (name == kModelAttr && !isa<UnitAttr>(attr.getValue()))
     return op->emitError() << "'" << name << "' must be a unit attribute";
+  if (name == kWorkspaceAttr) {
+    auto bytes = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!bytes || !bytes.getType().isInteger(64) || bytes.getInt() <= 0)
+      return op->emitError() << "'" << name
+                             << "' must be a positive i64 byte count";
+  }
   if (name == kParamInitFuncAttr && !isa<FlatSymbolRefAttr>(attr.getValue()))
     return op->emitError() << "'" << name
                            << "' must name the init function (@name)";

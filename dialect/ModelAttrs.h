@@ -19,6 +19,9 @@ namespace mlir::ndr {
 // On the function.
 inline constexpr llvm::StringLiteral kModelAttr = "ndr.model";
 inline constexpr llvm::StringLiteral kParamInitFuncAttr = "ndr.param_init";
+// On a lowered model: the bytes of its workspace, the argument before the
+// seed that holds its intermediates (ndr-plan-workspace).
+inline constexpr llvm::StringLiteral kWorkspaceAttr = "ndr.workspace";
 // On arguments.
 inline constexpr llvm::StringLiteral kInputAttr = "ndr.input";
 inline constexpr llvm::StringLiteral kParamAttr = "ndr.param";

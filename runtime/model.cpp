@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 using ndr_rt::fail;
@@ -16,6 +17,11 @@ struct ndr_model {
   // Whether runs let their OpenMP workers sleep at once (libgomp was loaded
   // when the model was created; openmp.cpp).
   bool quietOpenmp = false;
+  // Workspaces of desc->workspace_bytes not in use by a run; as many exist
+  // as runs have overlapped, each freed with the model.
+  std::mutex workspaceMutex;
+  std::vector<void *> idleWorkspaces;
+  size_t numWorkspaces = 0;
 };
 
 namespace {
@@ -65,6 +71,8 @@ ndr_status ndr_rt::checkDesc(const ndr_model_desc &desc) {
     return fail(NDR_ERR_ARG, modelName(desc) + ": no run function");
   if (desc.num_derived > 0 && !desc.init)
     return fail(NDR_ERR_ARG, modelName(desc) + ": derived values but no init function");
+  if (desc.workspace_bytes < 0)
+    return fail(NDR_ERR_ARG, modelName(desc) + ": negative workspace size");
   return NDR_OK;
 }
 
@@ -166,6 +174,34 @@ ndr_status ndr_rt::fillNormal(const ndr_tensor_desc &t, void *dst, float stddev,
   return status;
 }
 
+namespace {
+// A workspace for one run: one kept from an earlier run, or a new one. The
+// model is const to its callers; its pool of workspaces is not its state.
+void *leaseWorkspace(ndr_model &model) {
+  {
+    std::lock_guard<std::mutex> lock(model.workspaceMutex);
+    if (!model.idleWorkspaces.empty()) {
+      void *workspace = model.idleWorkspaces.back();
+      model.idleWorkspaces.pop_back();
+      return workspace;
+    }
+  }
+  void *workspace = ndr_alloc(static_cast<size_t>(model.desc->workspace_bytes));
+  if (workspace) {
+    std::lock_guard<std::mutex> lock(model.workspaceMutex);
+    ++model.numWorkspaces;
+    model.idleWorkspaces.reserve(model.numWorkspaces);
+  }
+  return workspace;
+}
+
+// Never fails: room for every workspace was reserved when it was made.
+void returnWorkspace(ndr_model &model, void *workspace) {
+  std::lock_guard<std::mutex> lock(model.workspaceMutex);
+  model.idleWorkspaces.push_back(workspace);
+}
+} // namespace
+
 extern "C" {
 
 ndr_status ndr_model_create(const ndr_model_desc *desc, const char *params_path,
@@ -204,9 +240,20 @@ ndr_status ndr_model_run(const ndr_model *model, const void *const *inputs,
                                    desc.outputs[i].name + "'");
     buffers.push_back(outputs[i]);
   }
+  void *workspace = nullptr;
+  if (desc.workspace_bytes > 0) {
+    workspace = leaseWorkspace(*const_cast<ndr_model *>(model));
+    if (!workspace)
+      return fail(NDR_ERR_NOMEM, modelName(desc) + ": cannot allocate its " +
+                                     std::to_string(desc.workspace_bytes) +
+                                     "-byte workspace");
+    buffers.push_back(workspace);
+  }
   if (model->quietOpenmp)
     ndr_rt::quietOpenmp();
   desc.run(buffers.data(), seed);
+  if (workspace)
+    returnWorkspace(*const_cast<ndr_model *>(model), workspace);
   return NDR_OK;
 }
 
@@ -215,6 +262,8 @@ void ndr_model_destroy(ndr_model *model) {
     return;
   for (void *buffer : model->state)
     ndr_free(buffer);
+  for (void *workspace : model->idleWorkspaces)
+    ndr_free(workspace);
   delete model;
 }
 

@@ -12,9 +12,12 @@
  * row-major data in a `void **buffers` array, in this order:
  *   init: params..., derived...                        (writes derived)
  *   run:  inputs..., params..., derived..., outputs... (writes outputs)
- * each group in the order of its array in the descriptor. Parameter and
- * derived buffers are 64-byte aligned (NDR_ALIGNMENT); input and output
- * buffers are the caller's.
+ *         [, workspace]                    (when workspace_bytes > 0)
+ * each group in the order of its array in the descriptor. Parameter, derived
+ * and workspace buffers are 64-byte aligned (NDR_ALIGNMENT); input and
+ * output buffers are the caller's. The workspace holds the run's
+ * intermediates at offsets the compiler planned (ndr-plan-workspace): each
+ * concurrent run needs its own, and ndr_model_run keeps them for reuse.
  */
 #ifndef NDR_MODEL_H
 #define NDR_MODEL_H
@@ -58,6 +61,8 @@ typedef struct ndr_model_desc {
    * can overlap; the one exception, train-mode batch_norm's running
    * statistics, is updated under a lock of the generated code. */
   void (*run)(void **buffers, uint64_t seed);
+  /* The bytes of the workspace that run takes after the outputs; 0: none. */
+  int64_t workspace_bytes;
 } ndr_model_desc;
 
 /* Philox streams of the default values drawn by ndr_fill_normal (counter
@@ -80,7 +85,10 @@ ndr_status ndr_model_create(const ndr_model_desc *desc, const char *params_path,
 
 /* One run: inputs[i] and outputs[i] point at the data of desc->inputs[i] and
  * desc->outputs[i]. Safe to call from several threads at once on one model,
- * with distinct outputs. */
+ * with distinct outputs. A run takes a workspace the model keeps from an
+ * earlier run, or allocates one (NDR_ERR_NOMEM if it cannot): after the
+ * first run of each concurrent caller, runs neither allocate nor fault in
+ * pages for their intermediates. */
 ndr_status ndr_model_run(const ndr_model *model, const void *const *inputs,
                          void *const *outputs, uint64_t seed);
 

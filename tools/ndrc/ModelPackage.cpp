@@ -181,8 +181,10 @@ public:
       : model(model), os(os) {}
 
   void descriptor() {
+    // The workspace, when there is one, is the last buffer.
     unsigned numBuffers = model.inputs.size() + model.params.size() +
-                          model.derived.size() + model.outputs.size();
+                          model.derived.size() + model.outputs.size() +
+                          (model.workspaceBytes > 0 ? 1 : 0);
     unsigned numInit = model.params.size() + model.derived.size();
     os << "void " << model.runSymbol << "(" << pointers(numBuffers)
        << "uint64_t);\n";
@@ -208,7 +210,7 @@ public:
        << arrayOrNull("ndr_gen_derived", model.derived) << ", "
        << arrayOrNull("ndr_gen_outputs", model.outputs) << ",\n  "
        << (model.initSymbol.empty() ? "NULL" : "ndr_gen_init")
-       << ", ndr_gen_run};\n\n";
+       << ", ndr_gen_run, " << model.workspaceBytes << "};\n\n";
   }
 
   void main() {

@@ -37,6 +37,9 @@ struct ModelInfo {
   std::string name;
   std::string runSymbol, initSymbol; // initSymbol empty: no derived values
   std::vector<TensorInfo> inputs, params, derived, outputs;
+  /// The bytes of the run's workspace, after lowering (ndr.workspace); 0:
+  /// none.
+  int64_t workspaceBytes = 0;
 };
 
 /// Reads the interface of `model` (after ndr-optimize) and renames it and its

@@ -440,6 +440,10 @@ static ExitCode emitNative(ModuleOp module) {
   ndr::Toolchain toolchain = ndr::Toolchain::fromEnvironment();
   if (ExitCode code = lowerToLLVM(module, !toolchain.libomp.empty()))
     return code;
+  // The workspace that the lowering planned for the run's intermediates.
+  if (Operation *run = module.lookupSymbol(info->runSymbol))
+    if (auto bytes = run->getAttrOfType<IntegerAttr>(ndr::kWorkspaceAttr))
+      info->workspaceBytes = bytes.getInt();
 
   if (emitKind == EmitKind::Llvm) {
     llvm::LLVMContext llvmContext;

@@ -3,10 +3,15 @@
 // RUN: ndr-opt %s --ndr-lower-cpu=mode=train | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
 
 // The whole pipeline: the model becomes one LLVM function taking a pointer
-// per input, parameter and output (bare-pointer ABI), then the i64 seed.
+// per input, parameter and output (bare-pointer ABI), then one to its
+// workspace (the linear's result, 4 x 11 floats, in 192 bytes), then the i64
+// seed.
 
 // CHECK-LABEL: llvm.func @m(
-// CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64 {ndr.seed})
+// CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64 {ndr.seed})
+// CHECK-SAME: attributes {ndr.model, ndr.workspace = 192 : i64}
+// No allocation per call.
+// CHECK-NOT: llvm.call @malloc
 // Rows and the loops of the linear run on OpenMP threads.
 // CHECK: omp.parallel
 // CHECK: omp.wsloop
@@ -18,7 +23,7 @@
 // SERIAL-NOT: omp.
 // SERIAL: llvm.return
 
-// LLVM: define void @m(ptr %0, ptr %1, ptr %2, ptr %3, ptr %4, i64 %5)
+// LLVM: define void @m(ptr %0, ptr %1, ptr %2, ptr %3, ptr %4, ptr %5, i64 %6)
 // LLVM: call void {{.*}}@__kmpc_fork_call
 func.func @m(%x: tensor<4x11xf32> {ndr.input = "x"},
              %w: tensor<11x11xf32> {ndr.param = "w"},

@@ -123,3 +123,20 @@ func.func private @seed_with_value(i64 {ndr.seed = 1 : i64})
 
 // expected-error @+1 {{'ndr.seed' marks one argument, not 1 and 0}}
 func.func private @two_seeds(i64 {ndr.seed}, i64 {ndr.seed})
+
+// -----
+
+// A lowered model's workspace size (ndr-plan-workspace).
+// CHECK-LABEL: func.func private @with_workspace
+// CHECK-SAME: attributes {ndr.workspace = 4096 : i64}
+func.func private @with_workspace(memref<4096xi8>) attributes {ndr.workspace = 4096 : i64}
+
+// -----
+
+// expected-error @+1 {{'ndr.workspace' must be a positive i64 byte count}}
+func.func private @empty_workspace(memref<64xi8>) attributes {ndr.workspace = 0 : i64}
+
+// -----
+
+// expected-error @+1 {{'ndr.workspace' must be a positive i64 byte count}}
+func.func private @workspace_not_bytes(memref<64xi8>) attributes {ndr.workspace = "big"}

@@ -3,6 +3,7 @@
 #include "Harness.h"
 
 #include "codegen/Pipeline.h"
+#include "dialect/ModelAttrs.h"
 #include "dialect/NdrDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -23,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <random>
@@ -148,6 +150,8 @@ mlir::OwningOpRef<mlir::ModuleOp> lower(mlir::MLIRContext &context,
 struct Model::Impl {
   Context context;
   mlir::OwningOpRef<mlir::ModuleOp> module;
+  /// The bytes of @m's workspace (ndr-plan-workspace); 0: none.
+  int64_t workspaceBytes = 0;
   std::unique_ptr<mlir::ExecutionEngine> engine;
 };
 
@@ -183,6 +187,9 @@ std::unique_ptr<Model> Model::compile(const std::string &ir,
     return nullptr;
   }
   model->impl->engine = std::move(*engine);
+  if (mlir::Operation *m = model->impl->module->lookupSymbol("m"))
+    if (auto bytes = m->getAttrOfType<mlir::IntegerAttr>(mlir::ndr::kWorkspaceAttr))
+      model->impl->workspaceBytes = bytes.getInt();
   return model;
 }
 
@@ -193,6 +200,12 @@ void Model::run(const std::vector<Tensor *> &args, uint64_t seed) {
   for (Tensor *t : args)
     pointers.push_back(t->data());
   std::vector<void *> packed;
+  // A workspace of its own per call: runs may overlap (StressTest).
+  std::unique_ptr<void, decltype(&std::free)> workspace(nullptr, std::free);
+  if (impl->workspaceBytes > 0) {
+    workspace.reset(std::aligned_alloc(64, size_t(impl->workspaceBytes)));
+    pointers.push_back(workspace.get());
+  }
   for (void *&p : pointers)
     packed.push_back(&p);
   packed.push_back(&seed);

@@ -47,7 +47,8 @@ public:
                                         bool openmp = true);
   ~Model();
   /// Calls `@m` with the bare-pointer ABI: `args` are the inputs and
-  /// parameters, then the outputs; then the seed.
+  /// parameters, then the outputs; then a fresh workspace, if `@m` has one
+  /// (ndr-plan-workspace); then the seed.
   void run(const std::vector<Tensor *> &args, uint64_t seed = 0);
 
 private:

@@ -7,6 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
+#include <mutex>
+#include <cstring>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -242,6 +246,8 @@ TEST_F(RuntimeModel, InvalidDescriptorsAreRejected) {
        "model 'test': parameter 'w': invalid shape"},
       {[](ChangedModel &m) { m.params[0].init_std = -1.0f; },
        "model 'test': parameter 'w': invalid initializer"},
+      {[](ChangedModel &m) { m.desc.workspace_bytes = -64; },
+       "model 'test': negative workspace size"},
   };
   for (const Case &c : cases) {
     ChangedModel changed;
@@ -275,4 +281,72 @@ TEST_F(RuntimeModel, RunRejectsNullBuffers) {
   EXPECT_EQ(ndr_model_run(nullptr, inputs, outputs, 0), NDR_ERR_ARG);
   EXPECT_EQ(ndr_test_model_run_calls(), runCalls);
   ndr_model_destroy(nullptr);
+}
+
+// A run with a workspace gets it as the buffer after the outputs, 64-byte
+// aligned; a run that follows another gets the same one (no allocation, no
+// fresh pages), and runs that overlap get distinct ones.
+namespace workspace {
+constexpr int64_t kBytes = 1000;
+// 1 input, 1 output: buffers[2] is the workspace.
+std::atomic<int> inside{0}, maxInside{0};
+std::mutex seenMutex;
+std::vector<void *> seen;
+void run(void **buffers, uint64_t) {
+  int now = ++inside;
+  for (int m = maxInside; now > m && !maxInside.compare_exchange_weak(m, now);)
+    ;
+  auto *bytes = static_cast<unsigned char *>(buffers[2]);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(bytes) % 64, 0u);
+  // A run owns its workspace: a second run writing it now would be caught.
+  std::memset(bytes, 0xab, kBytes);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  for (int64_t i = 0; i < kBytes; ++i)
+    if (bytes[i] != 0xab) {
+      ADD_FAILURE() << "workspace shared by two runs";
+      break;
+    }
+  *static_cast<float *>(buffers[1]) = *static_cast<const float *>(buffers[0]);
+  {
+    std::lock_guard<std::mutex> lock(seenMutex);
+    seen.push_back(buffers[2]);
+  }
+  --inside;
+}
+const int64_t one[] = {1};
+const ndr_tensor_desc tensorX = {"x", NDR_F32, 1, one, NDR_INIT_NONE, 0};
+const ndr_tensor_desc tensorY = {"y", NDR_F32, 1, one, NDR_INIT_NONE, 0};
+const ndr_model_desc desc = {"ws", 1, 0, 0, 1, &tensorX, nullptr, nullptr,
+                             &tensorY, nullptr, run, kBytes};
+} // namespace workspace
+
+TEST_F(RuntimeModel, RunsKeepTheirWorkspacesForReuse) {
+  ASSERT_EQ(ndr_model_create(&workspace::desc, nullptr, 0, &model), NDR_OK) << message();
+  float in = 3, out = 0;
+  const void *inputs[] = {&in};
+  void *outputs[] = {&out};
+  workspace::seen.clear();
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(ndr_model_run(model, inputs, outputs, 0), NDR_OK) << message();
+  EXPECT_EQ(out, 3.0f);
+  ASSERT_EQ(workspace::seen.size(), 3u);
+  EXPECT_EQ(workspace::seen[1], workspace::seen[0]);
+  EXPECT_EQ(workspace::seen[2], workspace::seen[0]);
+
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      float tin = 5, tout = 0;
+      const void *tinputs[] = {&tin};
+      void *toutputs[] = {&tout};
+      for (int i = 0; i < 20; ++i)
+        EXPECT_EQ(ndr_model_run(model, tinputs, toutputs, 0), NDR_OK);
+      EXPECT_EQ(tout, 5.0f);
+    });
+  for (std::thread &t : threads)
+    t.join();
+  // As many workspaces as runs overlapped, never more.
+  std::set<void *> distinct(workspace::seen.begin(), workspace::seen.end());
+  EXPECT_GE(distinct.size(), 1u);
+  EXPECT_LE(distinct.size(), size_t(workspace::maxInside.load()));
 }
