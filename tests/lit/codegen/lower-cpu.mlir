@@ -1,4 +1,5 @@
 // RUN: ndr-opt %s --ndr-lower-cpu=mode=train | FileCheck %s
+// RUN: ndr-opt %s --ndr-lower-cpu=mode=train | FileCheck %s --check-prefix=NOMALLOC
 // RUN: ndr-opt %s --ndr-lower-cpu="mode=infer openmp=false" | FileCheck %s --check-prefix=SERIAL
 // RUN: ndr-opt %s --ndr-lower-cpu=mode=train | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
 
@@ -10,8 +11,8 @@
 // CHECK-LABEL: llvm.func @m(
 // CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64 {ndr.seed})
 // CHECK-SAME: attributes {ndr.model, ndr.workspace = 192 : i64}
-// No allocation per call.
-// CHECK-NOT: llvm.call @malloc
+// No allocation per call, anywhere in the module.
+// NOMALLOC-NOT: llvm.call @malloc
 // Rows and the loops of the linear run on OpenMP threads.
 // CHECK: omp.parallel
 // CHECK: omp.wsloop
