@@ -98,7 +98,8 @@ void ndr_model_destroy(ndr_model *model);
 /* The command line of a generated executable:
  *   OUT [--params FILE.safetensors] [--input NAME=FILE.npy]...
  *       [--output NAME=FILE.npy]... [--seed N] [--bench ITERS] [--help]
- * Returns the exit code: 0, or 1 after one line `error: MESSAGE` on stderr. */
+ * Returns the exit code: 0, or the failure's ndr_status after one line
+ * `error: MESSAGE` on stderr (docs/errors.md). */
 int ndr_exe_main(const ndr_model_desc *desc, int argc, char **argv);
 
 #ifdef __cplusplus
