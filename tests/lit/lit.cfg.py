@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import sys
 
 import lit.formats
 import lit.Test
@@ -24,6 +25,10 @@ class NdrShTest(lit.formats.ShTest):
         return super().execute(test, lit_config)
 
 
+# lit sends each test, its format included, to its worker processes by
+# pickle, which finds a class by its module: this file runs in the namespace
+# of lit.TestingConfig, so the class goes there (the workers are forked).
+setattr(sys.modules[NdrShTest.__module__], NdrShTest.__name__, NdrShTest)
 config.test_format = NdrShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".ndr"]
 config.test_source_root = os.path.dirname(__file__)
