@@ -46,7 +46,7 @@ config.substitutions.append(("%host_cxx", config.host_cxx))
 # sanitizer leaves a test out there, as the memcheck tests are above).
 # Findings end the process (-fno-sanitize-recover); lit passes the
 # ASAN/UBSAN/LSAN_OPTIONS that scripts/check-sanitizers.sh sets through.
-if config.ndr_sanitize:
+if getattr(config, "ndr_sanitize", ""):
     config.available_features.add("sanitizer")
 
 llvm_config.use_default_substitutions()
