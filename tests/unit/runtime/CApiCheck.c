@@ -14,3 +14,10 @@ int ndr_c_api_check(void) {
   return out[0] == 0x6627e8d5u && aligned && status == NDR_ERR_ARG &&
          ndr_dtype_size(NDR_BF16) == 2;
 }
+
+/* ndr_status_name of any int, as a C caller may pass one: in C an enum
+ * object holds any int; in C++ a value outside the enumerators' range
+ * (0..7 for ndr_status) cannot even be formed without undefined behaviour. */
+const char *ndr_c_status_name(int value) {
+  return ndr_status_name((ndr_status)value);
+}

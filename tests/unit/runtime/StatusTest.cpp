@@ -10,6 +10,7 @@
 #include <thread>
 
 extern "C" int ndr_c_api_check(void);
+extern "C" const char *ndr_c_status_name(int value);
 
 TEST(RuntimeStatus, NamesEveryStatus) {
   EXPECT_STREQ(ndr_status_name(NDR_OK), "ok");
@@ -44,8 +45,12 @@ TEST(RuntimeStatus, EveryStatusHasItsOwnName) {
     EXPECT_FALSE(name.empty()) << value;
     EXPECT_TRUE(names.insert(name).second) << value << " repeats '" << name << "'";
   }
-  EXPECT_STREQ(ndr_status_name(static_cast<ndr_status>(NDR_STATUS_MAX + 1)),
-               "unknown status");
+  // An unknown value comes from C: in C++, static_cast<ndr_status>(8) is
+  // undefined (UBSan reports it), and so is reading such a value as an
+  // ndr_status inside the runtime.
+  EXPECT_STREQ(ndr_c_status_name(NDR_STATUS_MAX + 1), "unknown status");
+  EXPECT_STREQ(ndr_c_status_name(-1), "unknown status");
+  EXPECT_STREQ(ndr_c_status_name(1000), "unknown status");
 }
 
 TEST(RuntimeStatus, LastStatusGoesWithTheMessage) {
