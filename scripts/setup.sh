@@ -10,6 +10,7 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
   libgtest-dev libomp-22-dev libopenblas-dev
   valgrind  # memcheck in the lit suite (codegen/*-memcheck.mlir)
+  libclang-rt-22-dev  # ASan/UBSan runtimes of clang 22 (scripts/check-sanitizers.sh)
 )
 
 missing=()
@@ -21,8 +22,10 @@ if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
   echo "setup: installing ${missing[*]}"
-  $sudo apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+  # Another apt may hold the lock for a while: wait for it (up to 5 minutes).
+  $sudo apt-get -o DPkg::Lock::Timeout=300 update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 \
+    install -y --no-install-recommends "${missing[@]}"
 fi
 
 llvm=/usr/lib/llvm-22
