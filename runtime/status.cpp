@@ -3,6 +3,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
 namespace {
 thread_local std::string lastError;
@@ -18,7 +19,12 @@ ndr_status ndr_rt::fail(ndr_status status, const std::string &message) {
 extern "C" {
 
 const char *ndr_status_name(ndr_status status) {
-  switch (status) {
+  // A C caller may pass any int; in C++ reading a value outside the
+  // enumerators' range as an ndr_status is undefined, so read the bytes.
+  static_assert(sizeof(ndr_status) == sizeof(int));
+  int value;
+  std::memcpy(&value, &status, sizeof value);
+  switch (value) {
   case NDR_OK:
     return "ok";
   case NDR_ERR_IO:
