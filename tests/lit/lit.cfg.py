@@ -49,6 +49,15 @@ config.substitutions.append(("%host_cxx", config.host_cxx))
 if getattr(config, "ndr_sanitize", ""):
     config.available_features.add("sanitizer")
 
+# `%limit_vm CMD`: CMD with its address space capped at 4 GB, so that a huge
+# malloc fails even where memory is overcommitted. Not under ASan: it reserves
+# terabytes of shadow at start-up, and its own allocator already refuses a
+# request over 1 TiB (allocator_may_return_null=1 makes that a NULL).
+if "sanitizer" in config.available_features:
+    config.substitutions.append(("%limit_vm", ""))
+else:
+    config.substitutions.append(("%limit_vm", "ulimit -v 4000000;"))
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
