@@ -667,9 +667,10 @@ private:
     // Expensive prologues (dropout's generator, activations) are kept.
     if (!streamsBeforeRoot.empty())
       return true;
+    // The yield has no result to look up: test the kind first.
     return llvm::any_of(fusion.getBody().front(), [&](Operation &op) {
-      return &op != root && !afterRootValues.contains(op.getResult(0)) &&
-             !isa<AddOp, MulOp, YieldOp>(op);
+      return &op != root && !isa<AddOp, MulOp, YieldOp>(op) &&
+             !afterRootValues.contains(op.getResult(0));
     });
   }
 
