@@ -59,7 +59,10 @@ static std::string cString(StringRef text) {
       quoted += '\\';
       quoted += c;
     } else if (c < 0x20 || c == 0x7f) {
-      quoted += llvm::formatv("\\{0:o3}", unsigned(c)).str();
+      // Three octal digits (formatv has no octal style).
+      quoted += '\\';
+      for (int shift : {6, 3, 0})
+        quoted += char('0' + ((c >> shift) & 7));
     } else {
       quoted += c;
     }

@@ -3,6 +3,7 @@
 // RUN: FileCheck %s --input-file=%t/m.h
 // RUN: ndrc %s --emit=obj -o %t/m_obj
 // RUN: ndrc %s --emit=exe -o %t/m_exe
+// RUN: %t/m_exe --help | FileCheck %s --check-prefix=HELP
 
 // Tensor names that are no C parameter names as they stand: the generated
 // API's own (seed, model, inputs), a keyword (int), names equal after
@@ -20,6 +21,13 @@
 // CHECK: /* output line?break (C parameter line_break): tensor<4xf32> */
 // CHECK: /* output inputs (C parameter inputs_): tensor<4xf32> */
 // CHECK: int m_run(const m_model *model, const float *seed_, const float *model_, const float *int_, const float *a_b, const float *a_b_, float *y____z, float *line_break, float *inputs_, uint64_t seed);
+// The names in the model's descriptor are C strings with the same bytes: the
+// line break is an octal escape, \012 (it was once written in decimal,
+// \10, a backspace).
+// HELP-LABEL: outputs:
+// HELP-NEXT: {{^  y \*/ z +f32\[4\]$}}
+// HELP-NEXT: {{^  line$}}
+// HELP-NEXT: {{^break +f32\[4\]$}}
 func.func @m(%s: tensor<4xf32> {ndr.input = "seed"}, %mo: tensor<4xf32> {ndr.input = "model"},
              %i: tensor<4xf32> {ndr.input = "int"}, %a: tensor<4xf32> {ndr.input = "a.b"},
              %b: tensor<4xf32> {ndr.input = "a_b"})
