@@ -206,6 +206,21 @@ def PlanWorkspace : Pass<"ndr-plan-workspace", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def DistinctReturns : Pass<"ndr-distinct-returns", "::mlir::func::FuncOp"> {
+  let summary = "Return each allocation at most once";
+  let description = [{
+    Before `buffer-results-to-out-params`: a `func.return` that returns one
+    statically shaped `memref.alloc` several times returns a copy of it
+    (`memref.alloc` + `memref.copy`) in each place after the first. With
+    `hoist-static-allocs`, MLIR 22's `buffer-results-to-out-params` replaces
+    a returned allocation by its out-parameter and erases it, once per
+    operand: a second operand reads the erased op (a crash). A model never
+    returns an allocation (its results come from kernel calls); a helper
+    function in the same module can.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def FoldOutputCopies : Pass<"ndr-fold-output-copies", "::mlir::func::FuncOp"> {
   let summary = "Write reshaped results straight into their output arguments";
   let description = [{

@@ -50,6 +50,7 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createDropInterfaceAttrs());
+  pm.addNestedPass<func::FuncOp>(createDistinctReturns());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
