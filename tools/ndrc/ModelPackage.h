@@ -49,8 +49,11 @@ struct ModelInfo {
 FailureOr<ModelInfo> prepareModel(func::FuncOp model);
 
 /// The C source of the model's descriptor, plus main() for an executable or
-/// the typed C API for a library or object.
-enum class PackageKind { Executable, Library };
+/// the typed C API for a shared library or object. A shared library also
+/// exports `ndr_library_descriptor()`, so a binding that loads it (the Python
+/// package) finds its model without knowing the name; an object does not, so
+/// that several models link into one program.
+enum class PackageKind { Executable, SharedLibrary, Object };
 std::string generateModelSource(const ModelInfo &model, PackageKind kind);
 
 /// The C header of the typed API: shapes, create, run, destroy, last error.

@@ -482,7 +482,9 @@ static ExitCode emitNative(ModuleOp module) {
     if (ExitCode code = writeFile(inDir(info->name + ".h"), header))
       return code;
   std::string source = ndr::generateModelSource(
-      *info, library ? ndr::PackageKind::Library : ndr::PackageKind::Executable);
+      *info, emitKind == EmitKind::Exe   ? ndr::PackageKind::Executable
+             : emitKind == EmitKind::Lib ? ndr::PackageKind::SharedLibrary
+                                         : ndr::PackageKind::Object);
   if (ExitCode code =
           toolchainStep(toolchain.compileC(dir, "desc", source, descObject)))
     return code;
