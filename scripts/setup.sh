@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libomp-22-dev libopenblas-dev
   valgrind  # memcheck in the lit suite (codegen/*-memcheck.mlir)
   libclang-rt-22-dev  # ASan/UBSan runtimes of clang 22 (scripts/check-sanitizers.sh)
+  python3-numpy python3-torch python3-venv python3-setuptools  # python/ndr and its tests
 )
 
 missing=()
