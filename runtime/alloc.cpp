@@ -9,8 +9,7 @@ extern "C" void *ndr_alloc(size_t bytes) {
                               : (bytes + NDR_ALIGNMENT - 1) & ~size_t(NDR_ALIGNMENT - 1);
   void *ptr = rounded < bytes ? nullptr : std::aligned_alloc(NDR_ALIGNMENT, rounded);
   if (!ptr)
-    ndr_rt::fail(NDR_ERR_NOMEM,
-                 "cannot allocate " + std::to_string(bytes) + " bytes");
+    ndr_rt::fail(NDR_ERR_NOMEM, "cannot allocate {} bytes", bytes);
   return ptr;
 }
 

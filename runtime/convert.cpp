@@ -91,8 +91,8 @@ ndr_status ndr_convert_from_f32(const float *src, ndr_dtype dtype, void *dst,
       static_cast<uint16_t *>(dst)[i] = ndr_f32_to_bf16(src[i]);
     return NDR_OK;
   default:
-    return ndr_rt::fail(NDR_ERR_DTYPE, std::string("cannot convert f32 to ") +
-                                           ndr_dtype_name(dtype));
+    return ndr_rt::fail(NDR_ERR_DTYPE, "cannot convert f32 to {}",
+                        ndr_dtype_name(dtype));
   }
 }
 
@@ -112,8 +112,8 @@ ndr_status ndr_convert_to_f32(const void *src, ndr_dtype dtype, float *dst,
       dst[i] = ndr_bf16_to_f32(static_cast<const uint16_t *>(src)[i]);
     return NDR_OK;
   default:
-    return ndr_rt::fail(NDR_ERR_DTYPE, std::string("cannot convert ") +
-                                           ndr_dtype_name(dtype) + " to f32");
+    return ndr_rt::fail(NDR_ERR_DTYPE, "cannot convert {} to f32",
+                        ndr_dtype_name(dtype));
   }
 }
 

@@ -27,13 +27,7 @@ extern "C" const char *ndr_dtype_name(ndr_dtype dtype) {
 }
 
 std::string ndr_rt::shapeString(int32_t rank, const int64_t *shape) {
-  std::string text = "[";
-  for (int32_t i = 0; i < rank; ++i) {
-    if (i)
-      text += ", ";
-    text += std::to_string(shape[i]);
-  }
-  return text + "]";
+  return fmt::format("[{}]", fmt::join(shape, shape + rank, ", "));
 }
 
 bool ndr_rt::tensorBytes(ndr_dtype dtype, int32_t rank, const int64_t *shape,
@@ -55,21 +49,19 @@ ndr_status ndr_rt::checkTensor(const std::string &what, ndr_dtype dtype,
                                const ndr_tensor_info &got) {
   uint64_t bytes;
   if (!validDtype(dtype))
-    return fail(NDR_ERR_ARG, what + ": invalid expected dtype " +
-                                 std::to_string(static_cast<int>(dtype)));
+    return fail(NDR_ERR_ARG, "{}: invalid expected dtype {}", what,
+                static_cast<int>(dtype));
   if (rank < 0 || rank > NDR_MAX_RANK || (rank > 0 && !shape) ||
       !tensorBytes(dtype, rank, shape, &bytes))
-    return fail(NDR_ERR_ARG, what + ": invalid expected shape");
+    return fail(NDR_ERR_ARG, "{}: invalid expected shape", what);
   if (got.dtype != dtype)
-    return fail(NDR_ERR_DTYPE, what + ": expected dtype " +
-                                   ndr_dtype_name(dtype) + ", got " +
-                                   ndr_dtype_name(got.dtype));
+    return fail(NDR_ERR_DTYPE, "{}: expected dtype {}, got {}", what,
+                ndr_dtype_name(dtype), ndr_dtype_name(got.dtype));
   bool same = got.rank == rank;
   for (int32_t i = 0; same && i < rank; ++i)
     same = got.shape[i] == shape[i];
   if (!same)
-    return fail(NDR_ERR_SHAPE, what + ": expected shape " +
-                                   shapeString(rank, shape) + ", got " +
-                                   shapeString(got.rank, got.shape));
+    return fail(NDR_ERR_SHAPE, "{}: expected shape {}, got {}", what,
+                shapeString(rank, shape), shapeString(got.rank, got.shape));
   return NDR_OK;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,10 +38,10 @@ bool parseU64(const std::string &text, uint64_t *value) {
 }
 
 std::string names(const ndr_tensor_desc *tensors, int32_t count) {
-  std::string text;
+  std::vector<const char *> list;
   for (int32_t i = 0; i < count; ++i)
-    text += (i ? ", " : "") + std::string(tensors[i].name);
-  return count ? text : "none";
+    list.push_back(tensors[i].name);
+  return count ? fmt::format("{}", fmt::join(list, ", ")) : "none";
 }
 
 // Binds the NAME=FILE of --input or --output (`flag`) to files[index of NAME].
@@ -49,7 +50,7 @@ bool bind(const ndr_model_desc &desc, const std::string &flag, const std::string
           std::vector<std::string> &files, std::string &error) {
   size_t eq = value.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
-    error = flag + " expects NAME=FILE, got '" + value + "'";
+    error = fmt::format("{} expects NAME=FILE, got '{}'", flag, value);
     return false;
   }
   std::string name = value.substr(0, eq);
@@ -57,14 +58,14 @@ bool bind(const ndr_model_desc &desc, const std::string &flag, const std::string
     if (name != tensors[i].name)
       continue;
     if (!files[i].empty()) {
-      error = flag + ": " + kind + " '" + name + "' given twice";
+      error = fmt::format("{}: {} '{}' given twice", flag, kind, name);
       return false;
     }
     files[i] = value.substr(eq + 1);
     return true;
   }
-  error = flag + ": model '" + desc.name + "' has no " + kind + " '" + name + "' (" +
-          kind + "s: " + names(tensors, count) + ")";
+  error = fmt::format("{}: model '{}' has no {} '{}' ({}s: {})", flag, desc.name,
+                      kind, name, kind, names(tensors, count));
   return false;
 }
 
@@ -88,14 +89,14 @@ bool parseArgs(const ndr_model_desc &desc, int argc, char **argv, Options &optio
     }
     if (flag != "--params" && flag != "--input" && flag != "--output" &&
         flag != "--seed" && flag != "--bench") {
-      error = (arg[0] == '-' ? "unknown option '" : "unexpected argument '") + arg +
-              "' (see --help)";
+      error = fmt::format("{} '{}' (see --help)",
+                          arg[0] == '-' ? "unknown option" : "unexpected argument", arg);
       return false;
     }
     if (!inlineValue && i + 1 < argc)
       value = argv[++i];
     if (value.empty()) {
-      error = flag + " needs a value";
+      error = fmt::format("{} needs a value", flag);
       return false;
     }
     if (flag == "--params") {
@@ -110,13 +111,13 @@ bool parseArgs(const ndr_model_desc &desc, int argc, char **argv, Options &optio
         return false;
     } else if (flag == "--seed") {
       if (!parseU64(value, &options.seed)) {
-        error = "--seed: '" + value + "' is not an integer in [0, 2^64)";
+        error = fmt::format("--seed: '{}' is not an integer in [0, 2^64)", value);
         return false;
       }
     } else if (!parseU64(value, &options.benchIters) || options.benchIters == 0 ||
                options.benchIters > maxBenchIters) {
-      error = "--bench: '" + value + "' is not an integer in [1, " +
-              std::to_string(maxBenchIters) + "]";
+      error = fmt::format("--bench: '{}' is not an integer in [1, {}]", value,
+                          maxBenchIters);
       return false;
     }
   }
@@ -124,7 +125,8 @@ bool parseArgs(const ndr_model_desc &desc, int argc, char **argv, Options &optio
 }
 
 std::string typeString(const ndr_tensor_desc &t) {
-  return ndr_dtype_name(t.dtype) + ndr_rt::shapeString(t.rank, t.shape);
+  return fmt::format("{}{}", ndr_dtype_name(t.dtype),
+                     ndr_rt::shapeString(t.rank, t.shape));
 }
 
 std::string initString(const ndr_tensor_desc &t) {
@@ -133,11 +135,8 @@ std::string initString(const ndr_tensor_desc &t) {
     return "= zeros";
   case NDR_INIT_ONES:
     return "= ones";
-  case NDR_INIT_NORMAL: {
-    char text[64];
-    std::snprintf(text, sizeof(text), "= normal(%g)", t.init_std);
-    return text;
-  }
+  case NDR_INIT_NORMAL:
+    return fmt::format("= normal({:g})", t.init_std);
   case NDR_INIT_NONE:
     break;
   }
@@ -148,26 +147,22 @@ void printTensors(const char *title, const ndr_tensor_desc *tensors, int32_t cou
                   bool withInit) {
   if (count == 0)
     return;
-  std::printf("%s:\n", title);
+  fmt::print("{}:\n", title);
   size_t width = 0;
   for (int32_t i = 0; i < count; ++i)
-    width = std::max(width, std::string(tensors[i].name).size());
+    width = std::max(width, std::strlen(tensors[i].name));
   for (int32_t i = 0; i < count; ++i) {
     const ndr_tensor_desc &t = tensors[i];
-    std::string line = "  " + std::string(t.name) +
-                       std::string(width - std::string(t.name).size() + 2, ' ') +
-                       typeString(t);
-    if (withInit)
-      line += "  " + initString(t);
-    std::printf("%s\n", line.c_str());
+    fmt::print("  {:<{}}{}{}\n", t.name, width + 2, typeString(t),
+               withInit ? "  " + initString(t) : "");
   }
 }
 
 void printUsage(const ndr_model_desc &desc, const char *program) {
-  std::printf(
-      "usage: %s [--params FILE.safetensors] [--input NAME=FILE.npy]...\n"
+  fmt::print(
+      "usage: {} [--params FILE.safetensors] [--input NAME=FILE.npy]...\n"
       "       [--output NAME=FILE.npy]... [--seed N] [--bench ITERS] [--help]\n\n"
-      "Runs the compiled model '%s' once; writes the outputs named by --output\n"
+      "Runs the compiled model '{}' once; writes the outputs named by --output\n"
       "and prints a summary of the others.\n\n",
       program, desc.name);
   printTensors("inputs", desc.inputs, desc.num_inputs, false);
@@ -175,7 +170,7 @@ void printUsage(const ndr_model_desc &desc, const char *program) {
   printTensors("params", desc.params, desc.num_params, true);
   printTensors("derived (computed from the params at load)", desc.derived,
                desc.num_derived, false);
-  std::printf(
+  fmt::print(
       "\noptions:\n"
       "  --params FILE       read every param by name from a safetensors file;\n"
       "                      without it each takes its default above, normal ones\n"
@@ -194,7 +189,7 @@ void printUsage(const ndr_model_desc &desc, const char *program) {
       "bf16 tensors are stored in .npy files as '<u2' (their raw bits).\n\n"
       "exit status: 0, or after one line 'error: MESSAGE' on stderr:\n");
   for (int status = NDR_OK + 1; status <= NDR_STATUS_MAX; ++status)
-    std::printf("  %d  %s\n", status, ndr_status_name(static_cast<ndr_status>(status)));
+    fmt::print("  {}  {}\n", status, ndr_status_name(static_cast<ndr_status>(status)));
 }
 
 float valueAt(const ndr_tensor_desc &t, const void *data, int64_t i) {
@@ -207,18 +202,16 @@ float valueAt(const ndr_tensor_desc &t, const void *data, int64_t i) {
 // "y: f32[2, 3] = [0.5, -1.25, 2, 0, ...] sum 3.75"
 void summarise(const ndr_tensor_desc &t, const void *data) {
   int64_t n = ndr_rt::elementCount(t);
-  std::string line = std::string(t.name) + ": " + typeString(t) + " = [";
+  std::vector<float> first;
   double sum = 0;
   for (int64_t i = 0; i < n; ++i) {
     float value = valueAt(t, data, i);
     sum += value;
-    if (i < summaryValues) {
-      char text[32];
-      std::snprintf(text, sizeof(text), "%s%g", i ? ", " : "", value);
-      line += text;
-    }
+    if (i < summaryValues)
+      first.push_back(value);
   }
-  std::printf("%s%s] sum %g\n", line.c_str(), n > summaryValues ? ", ..." : "", sum);
+  fmt::print("{}: {} = [{:g}{}] sum {:g}\n", t.name, typeString(t),
+             fmt::join(first, ", "), n > summaryValues ? ", ..." : "", sum);
 }
 
 uint64_t groupBytes(const ndr_tensor_desc *tensors, int32_t count) {
@@ -250,11 +243,9 @@ ndr_status bench(const ndr_model_desc &desc, const ndr_model *model,
                    groupBytes(desc.params, desc.num_params) +
                    groupBytes(desc.derived, desc.num_derived) +
                    groupBytes(desc.outputs, desc.num_outputs);
-  std::printf("bench: %llu runs, median %.3f us, min %.3f us per run, %.2f GB/s "
-              "(%llu bytes per run)\n",
-              static_cast<unsigned long long>(n), median, micros[0],
-              static_cast<double>(bytes) / (median * 1e3),
-              static_cast<unsigned long long>(bytes));
+  fmt::print("bench: {} runs, median {:.3f} us, min {:.3f} us per run, {:.2f} GB/s "
+             "({} bytes per run)\n",
+             n, median, micros[0], static_cast<double>(bytes) / (median * 1e3), bytes);
   return NDR_OK;
 }
 
@@ -262,8 +253,8 @@ ndr_status bench(const ndr_model_desc &desc, const ndr_model *model,
 // returns the exit code, the status.
 int failWith(ndr_status status, const std::string &message) {
   std::fflush(stdout);
-  std::fprintf(stderr, "error: %s\n",
-               message.empty() ? ndr_status_name(status) : message.c_str());
+  fmt::print(stderr, "error: {}\n",
+             message.empty() ? ndr_status_name(status) : message);
   return static_cast<int>(status);
 }
 
@@ -271,7 +262,8 @@ int failWith(ndr_status status, const std::string &message) {
 // `context` ("input 'x': ").
 int failWithLastError(ndr_status status, const std::string &context = "") {
   const char *message = ndr_last_error();
-  return failWith(status, context + (*message ? message : ndr_status_name(status)));
+  return failWith(status, fmt::format("{}{}", context,
+                                     *message ? message : ndr_status_name(status)));
 }
 
 using Buffer = std::unique_ptr<void, void (*)(void *)>;
@@ -313,7 +305,7 @@ extern "C" int ndr_exe_main(const ndr_model_desc *desc, int argc, char **argv) {
                                  NDR_INPUT_STREAM + static_cast<uint32_t>(i))
             : ndr_npy_read(file.c_str(), t.dtype, t.rank, t.shape, data);
     if (status)
-      return failWithLastError(status, std::string("input '") + t.name + "': ");
+      return failWithLastError(status, fmt::format("input '{}': ", t.name));
     inputs.push_back(data);
   }
   std::vector<void *> outputs;
@@ -334,7 +326,7 @@ extern "C" int ndr_exe_main(const ndr_model_desc *desc, int argc, char **argv) {
       continue;
     if (ndr_status status =
             ndr_npy_write(file.c_str(), t.dtype, t.rank, t.shape, outputs[i]))
-      return failWithLastError(status, std::string("output '") + t.name + "': ");
+      return failWithLastError(status, fmt::format("output '{}': ", t.name));
   }
   for (int32_t i = 0; i < desc->num_outputs; ++i)
     if (options.outputFiles[i].empty())

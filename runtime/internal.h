@@ -5,7 +5,10 @@
 #include "runtime/ndr_model.h"
 #include "runtime/ndr_runtime.h"
 
+#include <fmt/format.h>
+
 #include <string>
+#include <utility>
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "libndr_runtime reads and writes little-endian files in place"
@@ -13,8 +16,16 @@
 
 namespace ndr_rt {
 
-// Sets this thread's message and returns `status`.
-ndr_status fail(ndr_status status, const std::string &message);
+// Sets this thread's status and message, and returns `status`.
+ndr_status setError(ndr_status status, std::string message);
+
+// The same with the message formatted by {fmt}, its format string checked at
+// compile time: `return fail(NDR_ERR_IO, "{}: cannot open: {}", path, why);`
+template <typename... Args>
+ndr_status fail(ndr_status status, fmt::format_string<Args...> format,
+                Args &&...args) {
+  return setError(status, fmt::format(format, std::forward<Args>(args)...));
+}
 
 // "[8, 768]".
 std::string shapeString(int32_t rank, const int64_t *shape);
@@ -62,7 +73,7 @@ protected:
   const char *pos, *begin, *end;
 
   bool failAt(const std::string &what) {
-    error = "malformed header at byte " + std::to_string(pos - begin) + ": " + what;
+    error = fmt::format("malformed header at byte {}: {}", pos - begin, what);
     return false;
   }
   void skipSpace() {
@@ -78,7 +89,7 @@ protected:
   }
   bool expect(char c) {
     skipSpace();
-    return consume(c) || failAt(std::string("expected '") + c + "'");
+    return consume(c) || failAt(fmt::format("expected '{}'", c));
   }
 };
 

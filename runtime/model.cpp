@@ -26,31 +26,30 @@ struct ndr_model {
 
 namespace {
 std::string modelName(const ndr_model_desc &desc) {
-  return std::string("model '") + desc.name + "'";
+  return fmt::format("model '{}'", desc.name);
 }
 
 // Checks one group of tensors of a descriptor.
 ndr_status checkGroup(const ndr_model_desc &desc, const char *group, int32_t count,
                       const ndr_tensor_desc *tensors) {
-  std::string what = modelName(desc) + ": " + group;
+  std::string what = fmt::format("{}: {}", modelName(desc), group);
   if (count < 0 || (count > 0 && !tensors))
-    return fail(NDR_ERR_ARG, what + ": invalid count or null array");
+    return fail(NDR_ERR_ARG, "{}: invalid count or null array", what);
   for (int32_t i = 0; i < count; ++i) {
     const ndr_tensor_desc &t = tensors[i];
-    std::string tensor = what + " " + std::to_string(i);
     if (!t.name)
-      return fail(NDR_ERR_ARG, tensor + " has no name");
-    tensor = what + " '" + t.name + "'";
+      return fail(NDR_ERR_ARG, "{} {} has no name", what, i);
+    std::string tensor = fmt::format("{} '{}'", what, t.name);
     if (t.dtype != NDR_F32 && t.dtype != NDR_F16 && t.dtype != NDR_BF16)
-      return fail(NDR_ERR_ARG, tensor + ": dtype must be f32, f16 or bf16, not " +
-                                   ndr_dtype_name(t.dtype));
+      return fail(NDR_ERR_ARG, "{}: dtype must be f32, f16 or bf16, not {}",
+                  tensor, ndr_dtype_name(t.dtype));
     uint64_t bytes;
     if (t.rank < 0 || t.rank > NDR_MAX_RANK || (t.rank > 0 && !t.shape) ||
         !ndr_rt::tensorBytes(t.dtype, t.rank, t.shape, &bytes))
-      return fail(NDR_ERR_ARG, tensor + ": invalid shape");
+      return fail(NDR_ERR_ARG, "{}: invalid shape", tensor);
     if (t.init < NDR_INIT_NONE || t.init > NDR_INIT_NORMAL ||
         (t.init == NDR_INIT_NORMAL && !(t.init_std >= 0 && std::isfinite(t.init_std))))
-      return fail(NDR_ERR_ARG, tensor + ": invalid initializer");
+      return fail(NDR_ERR_ARG, "{}: invalid initializer", tensor);
   }
   return NDR_OK;
 }
@@ -68,11 +67,12 @@ ndr_status ndr_rt::checkDesc(const ndr_model_desc &desc) {
   if (ndr_status status = checkGroup(desc, "output", desc.num_outputs, desc.outputs))
     return status;
   if (!desc.run)
-    return fail(NDR_ERR_ARG, modelName(desc) + ": no run function");
+    return fail(NDR_ERR_ARG, "{}: no run function", modelName(desc));
   if (desc.num_derived > 0 && !desc.init)
-    return fail(NDR_ERR_ARG, modelName(desc) + ": derived values but no init function");
+    return fail(NDR_ERR_ARG, "{}: derived values but no init function",
+                modelName(desc));
   if (desc.workspace_bytes < 0)
-    return fail(NDR_ERR_ARG, modelName(desc) + ": negative workspace size");
+    return fail(NDR_ERR_ARG, "{}: negative workspace size", modelName(desc));
   return NDR_OK;
 }
 
@@ -100,8 +100,9 @@ ndr_status fillDefault(const ndr_model_desc &desc, int32_t index, void *dst,
     return ndr_rt::fillNormal(t, dst, t.init_std, seed,
                               NDR_PARAM_STREAM + static_cast<uint32_t>(index));
   }
-  return fail(NDR_ERR_MISSING, modelName(desc) + ": parameter '" + t.name +
-                                   "' has no default value; give a params file");
+  return fail(NDR_ERR_MISSING,
+              "{}: parameter '{}' has no default value; give a params file",
+              modelName(desc), t.name);
 }
 
 ndr_status loadParam(const ndr_model_desc &desc, const ndr_safetensors *file,
@@ -109,10 +110,9 @@ ndr_status loadParam(const ndr_model_desc &desc, const ndr_safetensors *file,
   const ndr_tensor_desc &t = desc.params[index];
   ndr_status status = ndr_safetensors_read(file, t.name, t.dtype, t.rank, t.shape, dst);
   if (status == NDR_ERR_MISSING)
-    return fail(status, std::string(path) + ": missing parameter '" + t.name + "' (" +
-                            ndr_dtype_name(t.dtype) +
-                            ndr_rt::shapeString(t.rank, t.shape) + ") of " +
-                            modelName(desc));
+    return fail(status, "{}: missing parameter '{}' ({}{}) of {}", path, t.name,
+                ndr_dtype_name(t.dtype), ndr_rt::shapeString(t.rank, t.shape),
+                modelName(desc));
   return status;
 }
 
@@ -229,24 +229,23 @@ ndr_status ndr_model_run(const ndr_model *model, const void *const *inputs,
   buffers.reserve(desc.num_inputs + model->state.size() + desc.num_outputs);
   for (int32_t i = 0; i < desc.num_inputs; ++i) {
     if (!inputs || !inputs[i])
-      return fail(NDR_ERR_ARG, modelName(desc) + ": null input '" +
-                                   desc.inputs[i].name + "'");
+      return fail(NDR_ERR_ARG, "{}: null input '{}'", modelName(desc),
+                  desc.inputs[i].name);
     buffers.push_back(const_cast<void *>(inputs[i]));
   }
   buffers.insert(buffers.end(), model->state.begin(), model->state.end());
   for (int32_t i = 0; i < desc.num_outputs; ++i) {
     if (!outputs || !outputs[i])
-      return fail(NDR_ERR_ARG, modelName(desc) + ": null output '" +
-                                   desc.outputs[i].name + "'");
+      return fail(NDR_ERR_ARG, "{}: null output '{}'", modelName(desc),
+                  desc.outputs[i].name);
     buffers.push_back(outputs[i]);
   }
   void *workspace = nullptr;
   if (desc.workspace_bytes > 0) {
     workspace = leaseWorkspace(*const_cast<ndr_model *>(model));
     if (!workspace)
-      return fail(NDR_ERR_NOMEM, modelName(desc) + ": cannot allocate its " +
-                                     std::to_string(desc.workspace_bytes) +
-                                     "-byte workspace");
+      return fail(NDR_ERR_NOMEM, "{}: cannot allocate its {}-byte workspace",
+                  modelName(desc), desc.workspace_bytes);
     buffers.push_back(workspace);
   }
   if (model->quietOpenmp)

@@ -59,9 +59,9 @@ public:
                    : key == "shape"         ? &haveShape
                                             : nullptr;
       if (!seen)
-        return failAt("unknown key '" + key + "'");
+        return failAt(fmt::format("unknown key '{}'", key));
       if (*seen)
-        return failAt("duplicate key '" + key + "'");
+        return failAt(fmt::format("duplicate key '{}'", key));
       *seen = true;
       bool fortran = false;
       if (key == "descr" ? !parseString(descr)
@@ -82,8 +82,9 @@ public:
     if (pos != end)
       return failAt("unexpected text after the dict");
     if (!haveDescr || !haveOrder || !haveShape) {
-      error = std::string("header lacks '") +
-              (!haveDescr ? "descr" : !haveOrder ? "fortran_order" : "shape") + "'";
+      error = fmt::format("header lacks '{}'", !haveDescr   ? "descr"
+                                               : !haveOrder ? "fortran_order"
+                                                            : "shape");
       return false;
     }
     if (descr == "<f4")
@@ -153,7 +154,7 @@ private:
       }
       consume('L'); // written by Python 2
       if (info->rank == NDR_MAX_RANK)
-        return failAt("more than " + std::to_string(NDR_MAX_RANK) + " dimensions");
+        return failAt(fmt::format("more than {} dimensions", NDR_MAX_RANK));
       info->shape[info->rank++] = dim;
       skipSpace();
       if (consume(')')) {
@@ -177,16 +178,16 @@ ndr_status openNpy(const char *path, FilePtr &file, ndr_tensor_info *info) {
   std::string name = path;
   file.reset(std::fopen(path, "rb"));
   if (!file)
-    return fail(NDR_ERR_IO, name + ": cannot open: " + std::strerror(errno));
+    return fail(NDR_ERR_IO, "{}: cannot open: {}", name, std::strerror(errno));
   struct stat st;
   if (fstat(fileno(file.get()), &st) != 0 || !S_ISREG(st.st_mode))
-    return fail(NDR_ERR_IO, name + ": not a regular file");
+    return fail(NDR_ERR_IO, "{}: not a regular file", name);
   uint64_t fileSize = static_cast<uint64_t>(st.st_size);
 
   unsigned char prefix[12];
   if (fileSize < 10 || std::fread(prefix, 1, 10, file.get()) != 10 ||
       std::memcmp(prefix, magic, magicSize) != 0)
-    return fail(NDR_ERR_FORMAT, name + ": not a .npy file (bad magic)");
+    return fail(NDR_ERR_FORMAT, "{}: not a .npy file (bad magic)", name);
   unsigned major = prefix[6], minor = prefix[7];
   uint64_t headerSize, prefixSize;
   if (major == 1 && minor == 0) {
@@ -194,49 +195,48 @@ ndr_status openNpy(const char *path, FilePtr &file, ndr_tensor_info *info) {
     prefixSize = 10;
   } else if (major == 2 && minor == 0) {
     if (fileSize < 12 || std::fread(prefix + 10, 1, 2, file.get()) != 2)
-      return fail(NDR_ERR_FORMAT, name + ": truncated .npy header");
+      return fail(NDR_ERR_FORMAT, "{}: truncated .npy header", name);
     headerSize = uint64_t(prefix[8]) | uint64_t(prefix[9]) << 8 |
                  uint64_t(prefix[10]) << 16 | uint64_t(prefix[11]) << 24;
     prefixSize = 12;
   } else {
-    return fail(NDR_ERR_FORMAT, name + ": unsupported .npy version " +
-                                    std::to_string(major) + "." +
-                                    std::to_string(minor) + " (reads 1.0 and 2.0)");
+    return fail(NDR_ERR_FORMAT,
+                "{}: unsupported .npy version {}.{} (reads 1.0 and 2.0)", name,
+                major, minor);
   }
   if (headerSize > fileSize - prefixSize)
-    return fail(NDR_ERR_FORMAT, name + ": header length " + std::to_string(headerSize) +
-                                    " exceeds the file (" + std::to_string(fileSize) +
-                                    " bytes)");
+    return fail(NDR_ERR_FORMAT,
+                "{}: header length {} exceeds the file ({} bytes)", name,
+                headerSize, fileSize);
   std::string header(headerSize, '\0');
   if (std::fread(header.data(), 1, headerSize, file.get()) != headerSize)
-    return fail(NDR_ERR_IO, name + ": read failed");
+    return fail(NDR_ERR_IO, "{}: read failed", name);
   HeaderParser parser(header.data(), header.size());
   *info = ndr_tensor_info{};
   if (!parser.parse(info))
-    return fail(NDR_ERR_FORMAT, name + ": " + parser.error);
+    return fail(NDR_ERR_FORMAT, "{}: {}", name, parser.error);
 
   uint64_t bytes;
   if (!ndr_rt::tensorBytes(info->dtype, info->rank, info->shape, &bytes))
-    return fail(NDR_ERR_FORMAT, name + ": shape " +
-                                    ndr_rt::shapeString(info->rank, info->shape) +
-                                    " is too large");
+    return fail(NDR_ERR_FORMAT, "{}: shape {} is too large", name,
+                ndr_rt::shapeString(info->rank, info->shape));
   info->nbytes = bytes;
   uint64_t dataSize = fileSize - prefixSize - headerSize;
   if (dataSize < bytes)
-    return fail(NDR_ERR_FORMAT, name + ": truncated: shape " +
-                                    ndr_rt::shapeString(info->rank, info->shape) +
-                                    " needs " + std::to_string(bytes) +
-                                    " data bytes, the file has " +
-                                    std::to_string(dataSize));
+    return fail(NDR_ERR_FORMAT,
+                "{}: truncated: shape {} needs {} data bytes, the file has {}",
+                name, ndr_rt::shapeString(info->rank, info->shape), bytes,
+                dataSize);
   if (dataSize > bytes)
-    return fail(NDR_ERR_FORMAT, name + ": " + std::to_string(dataSize - bytes) +
-                                    " bytes of unexpected data after the array");
+    return fail(NDR_ERR_FORMAT,
+                "{}: {} bytes of unexpected data after the array", name,
+                dataSize - bytes);
   return NDR_OK;
 }
 
 ndr_status readData(const char *path, FILE *file, void *dst, uint64_t bytes) {
   if (bytes && std::fread(dst, 1, bytes, file) != bytes)
-    return fail(NDR_ERR_IO, std::string(path) + ": read failed");
+    return fail(NDR_ERR_IO, "{}: read failed", path);
   return NDR_OK;
 }
 } // namespace
@@ -252,7 +252,7 @@ ndr_status ndr_npy_read(const char *path, ndr_dtype dtype, int32_t rank,
   if (ndr_status status = ndr_rt::checkTensor(path, dtype, rank, shape, info))
     return status;
   if (!dst && info.nbytes)
-    return fail(NDR_ERR_ARG, std::string(path) + ": null destination");
+    return fail(NDR_ERR_ARG, "{}: null destination", path);
   return readData(path, file.get(), dst, info.nbytes);
 }
 
@@ -281,20 +281,19 @@ ndr_status ndr_npy_write(const char *path, ndr_dtype dtype, int32_t rank,
   std::string name = path;
   const char *descr = descrOf(dtype);
   if (!descr)
-    return fail(NDR_ERR_DTYPE, name + ": .npy files hold f32, f16 or bf16, not " +
-                                   ndr_dtype_name(dtype));
+    return fail(NDR_ERR_DTYPE, "{}: .npy files hold f32, f16 or bf16, not {}",
+                name, ndr_dtype_name(dtype));
   uint64_t bytes;
   if (rank < 0 || rank > NDR_MAX_RANK || (rank > 0 && !shape) ||
       !ndr_rt::tensorBytes(dtype, rank, shape, &bytes))
-    return fail(NDR_ERR_ARG, name + ": invalid shape");
+    return fail(NDR_ERR_ARG, "{}: invalid shape", name);
   if (bytes && !data)
-    return fail(NDR_ERR_ARG, name + ": null data");
+    return fail(NDR_ERR_ARG, "{}: null data", name);
 
-  std::string header = std::string("{'descr': '") + descr +
-                       "', 'fortran_order': False, 'shape': (";
-  for (int32_t i = 0; i < rank; ++i)
-    header += std::to_string(shape[i]) + (rank == 1 ? "," : i + 1 < rank ? ", " : "");
-  header += "), }";
+  // np.save's header: a 1-d shape is a tuple with a trailing comma, "(3,)".
+  std::string header = fmt::format(
+      "{{'descr': '{}', 'fortran_order': False, 'shape': ({}{}), }}", descr,
+      fmt::join(shape, shape + rank, ", "), rank == 1 ? "," : "");
   // Pad as numpy does (1 to 64 spaces) so that the data starts 64-byte
   // aligned and the file is byte-identical to np.save's.
   size_t total = magicSize + 4 + header.size() + 1;
@@ -309,13 +308,13 @@ ndr_status ndr_npy_write(const char *path, ndr_dtype dtype, int32_t rank,
 
   FilePtr file(std::fopen(path, "wb"));
   if (!file)
-    return fail(NDR_ERR_IO, name + ": cannot create: " + std::strerror(errno));
+    return fail(NDR_ERR_IO, "{}: cannot create: {}", name, std::strerror(errno));
   bool ok = std::fwrite(prefix, 1, sizeof prefix, file.get()) == sizeof prefix &&
             std::fwrite(header.data(), 1, header.size(), file.get()) == header.size() &&
             (!bytes || std::fwrite(data, 1, bytes, file.get()) == bytes);
   ok = std::fclose(file.release()) == 0 && ok;
   if (!ok)
-    return fail(NDR_ERR_IO, name + ": write failed: " + std::strerror(errno));
+    return fail(NDR_ERR_IO, "{}: write failed: {}", name, std::strerror(errno));
   return NDR_OK;
 }
 

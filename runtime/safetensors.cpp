@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <iterator>
 #include <memory>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -46,11 +47,9 @@ std::string quote(const std::string &text) {
       out += "\\r";
     else if (c == '\t')
       out += "\\t";
-    else if (byte < 0x20 || byte == 0x7f) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\x%02x", byte);
-      out += escape;
-    } else
+    else if (byte < 0x20 || byte == 0x7f)
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", byte);
+    else
       out += c;
   }
   return out + "'";
@@ -105,7 +104,7 @@ private:
     if (consume(','))
       return true;
     if (!consume(close))
-      failAt(std::string("expected ',' or '") + close + "'");
+      failAt(fmt::format("expected ',' or '{}'", close));
     return false;
   }
 
@@ -222,7 +221,7 @@ private:
       if (!parseUint(value))
         return false;
       if (out.size() == NDR_MAX_RANK)
-        return failAt("array longer than " + std::to_string(NDR_MAX_RANK));
+        return failAt(fmt::format("array longer than {}", NDR_MAX_RANK));
       out.push_back(value);
     } while (nextMember(']'));
     return error.empty();
@@ -241,9 +240,11 @@ private:
                    : key == "data_offsets" ? &haveOffsets
                                            : nullptr;
       if (!seen)
-        return failAt("unknown field " + quote(key) + " in tensor " + quote(tensor.name));
+        return failAt(fmt::format("unknown field {} in tensor {}", quote(key),
+                                  quote(tensor.name)));
       if (*seen)
-        return failAt("duplicate field " + quote(key) + " in tensor " + quote(tensor.name));
+        return failAt(fmt::format("duplicate field {} in tensor {}", quote(key),
+                                  quote(tensor.name)));
       *seen = true;
       if (key == "dtype") {
         std::string name;
@@ -253,7 +254,8 @@ private:
         while (index < numDtypes && name != dtypeNames[index])
           ++index;
         if (index == numDtypes)
-          return failAt("tensor " + quote(tensor.name) + " has unsupported dtype " + quote(name));
+          return failAt(fmt::format("tensor {} has unsupported dtype {}",
+                                    quote(tensor.name), quote(name)));
         tensor.dtype = static_cast<ndr_dtype>(index);
       } else {
         std::vector<uint64_t> values;
@@ -264,8 +266,8 @@ private:
           std::copy(values.begin(), values.end(), tensor.shape);
         } else {
           if (values.size() != 2)
-            return failAt("data_offsets of tensor " + quote(tensor.name) +
-                          " must have 2 entries");
+            return failAt(fmt::format("data_offsets of tensor {} must have 2 entries",
+                                      quote(tensor.name)));
           tensor.begin = values[0];
           tensor.end = values[1];
         }
@@ -274,8 +276,10 @@ private:
     if (!error.empty())
       return false;
     if (!haveDtype || !haveShape || !haveOffsets)
-      return failAt("tensor " + quote(tensor.name) + " lacks '" +
-                    (!haveDtype ? "dtype" : !haveShape ? "shape" : "data_offsets") + "'");
+      return failAt(fmt::format("tensor {} lacks '{}'", quote(tensor.name),
+                                !haveDtype   ? "dtype"
+                                : !haveShape ? "shape"
+                                             : "data_offsets"));
     return true;
   }
 
@@ -303,9 +307,7 @@ void appendJsonString(std::string &out, const char *text) {
       out += '\\';
       out += *c;
     } else if (byte < 0x20) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\u%04x", byte);
-      out += escape;
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", byte);
     } else {
       out += *c;
     }
@@ -335,59 +337,58 @@ struct ndr_safetensors {
 ndr_status ndr_safetensors::load() {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return fail(NDR_ERR_IO, path + ": cannot open: " + std::strerror(errno));
+    return fail(NDR_ERR_IO, "{}: cannot open: {}", path, std::strerror(errno));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return fail(NDR_ERR_IO, path + ": not a regular file");
+    return fail(NDR_ERR_IO, "{}: not a regular file", path);
   }
   uint64_t fileSize = static_cast<uint64_t>(st.st_size);
   if (fileSize < 8) {
     ::close(fd);
-    return fail(NDR_ERR_FORMAT, path + ": not a safetensors file (" +
-                                    std::to_string(fileSize) + " bytes)");
+    return fail(NDR_ERR_FORMAT, "{}: not a safetensors file ({} bytes)", path,
+                fileSize);
   }
   mapSize = static_cast<size_t>(fileSize);
   void *mapped = mmap(nullptr, mapSize, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd); // the mapping keeps the file open
   if (mapped == MAP_FAILED)
-    return fail(NDR_ERR_IO, path + ": cannot map: " + std::strerror(errno));
+    return fail(NDR_ERR_IO, "{}: cannot map: {}", path, std::strerror(errno));
   map = mapped;
   const unsigned char *base = static_cast<const unsigned char *>(map);
 
   uint64_t headerSize;
   std::memcpy(&headerSize, base, 8);
   if (headerSize == 0 || headerSize > fileSize - 8)
-    return fail(NDR_ERR_FORMAT, path + ": header length " + std::to_string(headerSize) +
-                                    " does not fit the file (" +
-                                    std::to_string(fileSize) + " bytes)");
+    return fail(NDR_ERR_FORMAT,
+                "{}: header length {} does not fit the file ({} bytes)", path,
+                headerSize, fileSize);
   const char *header = reinterpret_cast<const char *>(base + 8);
   if (header[0] != '{')
-    return fail(NDR_ERR_FORMAT, path + ": header does not start with '{'");
+    return fail(NDR_ERR_FORMAT, "{}: header does not start with '{{'", path);
   HeaderParser parser(header, headerSize);
   if (!parser.parse(tensors, metadata))
-    return fail(NDR_ERR_FORMAT, path + ": " + parser.error);
+    return fail(NDR_ERR_FORMAT, "{}: {}", path, parser.error);
   data = base + 8 + headerSize;
   uint64_t bufferSize = fileSize - 8 - headerSize;
 
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor &t = tensors[i];
-    std::string what = path + ": tensor " + quote(t.name);
+    std::string what = fmt::format("{}: tensor {}", path, quote(t.name));
     if (!byName.emplace(t.name, i).second)
-      return fail(NDR_ERR_FORMAT, what + " appears twice");
+      return fail(NDR_ERR_FORMAT, "{} appears twice", what);
     uint64_t bytes;
     if (!ndr_rt::tensorBytes(t.dtype, t.rank, t.shape, &bytes))
-      return fail(NDR_ERR_FORMAT, what + ": shape too large");
-    std::string offsets = "data_offsets [" + std::to_string(t.begin) + ", " +
-                          std::to_string(t.end) + "]";
+      return fail(NDR_ERR_FORMAT, "{}: shape too large", what);
     if (t.end < t.begin || t.end > bufferSize)
-      return fail(NDR_ERR_FORMAT, what + ": " + offsets + " out of range (data buffer has " +
-                                      std::to_string(bufferSize) + " bytes)");
+      return fail(NDR_ERR_FORMAT,
+                  "{}: data_offsets [{}, {}] out of range (data buffer has {} bytes)",
+                  what, t.begin, t.end, bufferSize);
     if (t.end - t.begin != bytes)
-      return fail(NDR_ERR_FORMAT, what + ": shape " + ndr_rt::shapeString(t.rank, t.shape) +
-                                      " of " + ndr_dtype_name(t.dtype) + " needs " +
-                                      std::to_string(bytes) + " bytes, " + offsets +
-                                      " hold " + std::to_string(t.end - t.begin));
+      return fail(NDR_ERR_FORMAT,
+                  "{}: shape {} of {} needs {} bytes, data_offsets [{}, {}] hold {}",
+                  what, ndr_rt::shapeString(t.rank, t.shape),
+                  ndr_dtype_name(t.dtype), bytes, t.begin, t.end, t.end - t.begin);
   }
   std::stable_sort(tensors.begin(), tensors.end(), [](const Tensor &a, const Tensor &b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
@@ -397,17 +398,18 @@ ndr_status ndr_safetensors::load() {
     const Tensor &t = tensors[i];
     byName[t.name] = i;
     if (t.begin != covered)
-      return fail(NDR_ERR_FORMAT, path + ": tensor " + quote(t.name) + " " +
-                                      (t.begin < covered ? "overlaps the previous tensor"
-                                                         : "leaves a gap before it") +
-                                      " (data_offsets begin at " +
-                                      std::to_string(t.begin) + ", expected " +
-                                      std::to_string(covered) + ")");
+      return fail(NDR_ERR_FORMAT,
+                  "{}: tensor {} {} (data_offsets begin at {}, expected {})", path,
+                  quote(t.name),
+                  t.begin < covered ? "overlaps the previous tensor"
+                                    : "leaves a gap before it",
+                  t.begin, covered);
     covered = t.end;
   }
   if (covered != bufferSize)
-    return fail(NDR_ERR_FORMAT, path + ": the data buffer has " + std::to_string(bufferSize) +
-                                    " bytes but the tensors cover " + std::to_string(covered));
+    return fail(NDR_ERR_FORMAT,
+                "{}: the data buffer has {} bytes but the tensors cover {}", path,
+                bufferSize, covered);
   return NDR_OK;
 }
 
@@ -446,7 +448,7 @@ int64_t ndr_safetensors_count(const ndr_safetensors *file) {
 ndr_status ndr_safetensors_entry(const ndr_safetensors *file, int64_t index,
                                  ndr_tensor_info *info) {
   if (index < 0 || static_cast<uint64_t>(index) >= file->tensors.size())
-    return fail(NDR_ERR_ARG, file->path + ": no tensor at index " + std::to_string(index));
+    return fail(NDR_ERR_ARG, "{}: no tensor at index {}", file->path, index);
   *info = file->info(static_cast<size_t>(index));
   return NDR_OK;
 }
@@ -454,10 +456,10 @@ ndr_status ndr_safetensors_entry(const ndr_safetensors *file, int64_t index,
 ndr_status ndr_safetensors_find(const ndr_safetensors *file, const char *name,
                                 ndr_tensor_info *info) {
   if (!name)
-    return fail(NDR_ERR_ARG, file->path + ": null tensor name");
+    return fail(NDR_ERR_ARG, "{}: null tensor name", file->path);
   auto found = file->byName.find(name);
   if (found == file->byName.end())
-    return fail(NDR_ERR_MISSING, file->path + ": missing tensor " + quote(name));
+    return fail(NDR_ERR_MISSING, "{}: missing tensor {}", file->path, quote(name));
   *info = file->info(found->second);
   return NDR_OK;
 }
@@ -469,7 +471,8 @@ ndr_status ndr_safetensors_get(const ndr_safetensors *file, const char *name,
   if (ndr_status status = ndr_safetensors_find(file, name, &info))
     return status;
   if (ndr_status status = ndr_rt::checkTensor(
-          file->path + ": tensor " + quote(name), dtype, rank, shape, info))
+          fmt::format("{}: tensor {}", file->path, quote(name)), dtype, rank,
+          shape, info))
     return status;
   *data = info.data;
   return NDR_OK;
@@ -484,7 +487,8 @@ ndr_status ndr_safetensors_read(const ndr_safetensors *file, const char *name,
   uint64_t bytes;
   ndr_rt::tensorBytes(dtype, rank, shape, &bytes);
   if (bytes && !dst)
-    return fail(NDR_ERR_ARG, file->path + ": null destination for " + quote(name));
+    return fail(NDR_ERR_ARG, "{}: null destination for {}", file->path,
+                quote(name));
   if (bytes)
     std::memcpy(dst, data, bytes);
   return NDR_OK;
@@ -512,22 +516,21 @@ ndr_status ndr_safetensors_write(const char *path,
   for (int64_t i = 0; i < count; ++i) {
     const ndr_safetensors_tensor &t = tensors[i];
     if (!t.name || !std::strcmp(t.name, "__metadata__") || !seen.emplace(t.name, i).second)
-      return fail(NDR_ERR_ARG, name + ": tensor " + std::to_string(i) +
-                                   " has a null, reserved or repeated name");
+      return fail(NDR_ERR_ARG, "{}: tensor {} has a null, reserved or repeated name",
+                  name, i);
     uint64_t bytes;
     if (ndr_dtype_size(t.dtype) == 0 || t.rank < 0 || t.rank > NDR_MAX_RANK ||
         (t.rank > 0 && !t.shape) || !ndr_rt::tensorBytes(t.dtype, t.rank, t.shape, &bytes) ||
         (bytes && !t.data))
-      return fail(NDR_ERR_ARG, name + ": tensor " + quote(t.name) +
-                                   " has an invalid dtype, shape or data");
+      return fail(NDR_ERR_ARG, "{}: tensor {} has an invalid dtype, shape or data",
+                  name, quote(t.name));
     if (i)
       header += ',';
     appendJsonString(header, t.name);
-    header += std::string(":{\"dtype\":\"") + dtypeNames[t.dtype] + "\",\"shape\":[";
-    for (int32_t d = 0; d < t.rank; ++d)
-      header += (d ? "," : "") + std::to_string(t.shape[d]);
-    header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
-              std::to_string(offset + bytes) + "]}";
+    fmt::format_to(std::back_inserter(header),
+                   ":{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{},{}]}}",
+                   dtypeNames[t.dtype], fmt::join(t.shape, t.shape + t.rank, ","),
+                   offset, offset + bytes);
     offset += bytes;
   }
   if (metadata_count > 0) {
@@ -535,7 +538,7 @@ ndr_status ndr_safetensors_write(const char *path,
     for (int64_t k = 0; k < metadata_count; ++k) {
       const char *key = metadata[2 * k], *value = metadata[2 * k + 1];
       if (!key || !value)
-        return fail(NDR_ERR_ARG, name + ": null metadata key or value");
+        return fail(NDR_ERR_ARG, "{}: null metadata key or value", name);
       if (k)
         header += ',';
       appendJsonString(header, key);
@@ -550,7 +553,7 @@ ndr_status ndr_safetensors_write(const char *path,
 
   FILE *file = std::fopen(path, "wb");
   if (!file)
-    return fail(NDR_ERR_IO, name + ": cannot create: " + std::strerror(errno));
+    return fail(NDR_ERR_IO, "{}: cannot create: {}", name, std::strerror(errno));
   uint64_t headerSize = header.size();
   bool ok = std::fwrite(&headerSize, 8, 1, file) == 1 &&
             std::fwrite(header.data(), 1, header.size(), file) == header.size();
@@ -561,7 +564,7 @@ ndr_status ndr_safetensors_write(const char *path,
   }
   ok = std::fclose(file) == 0 && ok;
   if (!ok)
-    return fail(NDR_ERR_IO, name + ": write failed: " + std::strerror(errno));
+    return fail(NDR_ERR_IO, "{}: write failed: {}", name, std::strerror(errno));
   return NDR_OK;
 }
 

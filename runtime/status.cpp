@@ -10,8 +10,8 @@ thread_local std::string lastError;
 thread_local ndr_status lastStatus = NDR_OK;
 } // namespace
 
-ndr_status ndr_rt::fail(ndr_status status, const std::string &message) {
-  lastError = message;
+ndr_status ndr_rt::setError(ndr_status status, std::string message) {
+  lastError = std::move(message);
   lastStatus = status;
   return status;
 }

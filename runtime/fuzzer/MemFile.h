@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <string>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@ public:
       std::perror("memfd_create");
       std::abort();
     }
-    path = "/proc/self/fd/" + std::to_string(fd);
+    path = fmt::format("/proc/self/fd/{}", fd);
   }
   ~MemFile() { close(fd); }
 
