@@ -10,24 +10,24 @@ using namespace mlir::ndr::frontend;
 using llvm::SourceMgr;
 
 void Diagnostics::add(llvm::SMLoc loc, SourceMgr::DiagKind kind,
-                      const llvm::Twine &message) {
+                      std::string message) {
   lastDropped = reachedLimit();
   if (!lastDropped)
-    messages.push_back({loc, kind, message.str(), {}});
+    messages.push_back({loc, kind, std::move(message), {}});
 }
 
-void Diagnostics::error(llvm::SMLoc loc, const llvm::Twine &message) {
+void Diagnostics::error(llvm::SMLoc loc, std::string message) {
   ++numErrors;
-  add(loc, SourceMgr::DK_Error, message);
+  add(loc, SourceMgr::DK_Error, std::move(message));
 }
 
-void Diagnostics::warning(llvm::SMLoc loc, const llvm::Twine &message) {
-  add(loc, SourceMgr::DK_Warning, message);
+void Diagnostics::warning(llvm::SMLoc loc, std::string message) {
+  add(loc, SourceMgr::DK_Warning, std::move(message));
 }
 
-void Diagnostics::note(llvm::SMLoc loc, const llvm::Twine &message) {
+void Diagnostics::note(llvm::SMLoc loc, std::string message) {
   if (!lastDropped && !messages.empty())
-    messages.back().notes.emplace_back(loc, message.str());
+    messages.back().notes.emplace_back(loc, std::move(message));
 }
 
 void Diagnostics::flush(llvm::raw_ostream &os) {

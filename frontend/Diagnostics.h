@@ -13,8 +13,8 @@
 #ifndef NDR_FRONTEND_DIAGNOSTICS_H
 #define NDR_FRONTEND_DIAGNOSTICS_H
 
+#include "dialect/Format.h"
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/ADT/Twine.h"
 #include "llvm/Support/SMLoc.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -32,10 +32,28 @@ public:
   Diagnostics(llvm::SourceMgr &sourceMgr, unsigned errorLimit = 20)
       : sourceMgr(sourceMgr), errorLimit(errorLimit) {}
 
-  void error(llvm::SMLoc loc, const llvm::Twine &message);
-  void warning(llvm::SMLoc loc, const llvm::Twine &message);
+  void error(llvm::SMLoc loc, std::string message);
+  void warning(llvm::SMLoc loc, std::string message);
   /// Attached to the error or warning before it; dropped with it.
-  void note(llvm::SMLoc loc, const llvm::Twine &message);
+  void note(llvm::SMLoc loc, std::string message);
+
+  /// The same with the message formatted by {fmt}, its format string
+  /// checked at compile time: `error(loc, "unknown name '{}'", name)`.
+  template <typename... Args>
+  void error(llvm::SMLoc loc, fmt::format_string<Args...> format,
+             Args &&...args) {
+    error(loc, fmt::format(format, std::forward<Args>(args)...));
+  }
+  template <typename... Args>
+  void warning(llvm::SMLoc loc, fmt::format_string<Args...> format,
+               Args &&...args) {
+    warning(loc, fmt::format(format, std::forward<Args>(args)...));
+  }
+  template <typename... Args>
+  void note(llvm::SMLoc loc, fmt::format_string<Args...> format,
+            Args &&...args) {
+    note(loc, fmt::format(format, std::forward<Args>(args)...));
+  }
 
   /// Prints what was collected, sorted by position, and forgets it.
   void flush(llvm::raw_ostream &os);
@@ -53,7 +71,7 @@ private:
   };
 
   void add(llvm::SMLoc loc, llvm::SourceMgr::DiagKind kind,
-           const llvm::Twine &message);
+           std::string message);
 
   llvm::SourceMgr &sourceMgr;
   unsigned errorLimit;

@@ -131,9 +131,8 @@ Token Lexer::next() {
     if (isIdentifierChar(peek(0))) {
       while (cur != buffer.end() && isIdentifierChar(*cur))
         ++cur;
-      diags.error(llvm::SMLoc::getFromPointer(start),
-                  "invalid number '" + llvm::StringRef(start, cur - start) +
-                      "'");
+      diags.error(llvm::SMLoc::getFromPointer(start), "invalid number '{}'",
+                  llvm::StringRef(start, cur - start));
       return make(Kind::Error, start);
     }
     return make(kind, start);
@@ -179,10 +178,8 @@ Token Lexer::next() {
       ++cur;
   std::string shown;
   for (char byte : llvm::StringRef(start, cur - start))
-    shown += llvm::isPrint(byte)
-                 ? std::string(1, byte)
-                 : "\\x" + llvm::utohexstr((unsigned char)byte, true, 2);
-  diags.error(llvm::SMLoc::getFromPointer(start),
-              "unexpected character '" + shown + "'");
+    shown += llvm::isPrint(byte) ? std::string(1, byte)
+                                 : fmt::format("\\x{:02x}", (unsigned char)byte);
+  diags.error(llvm::SMLoc::getFromPointer(start), "unexpected character '{}'", shown);
   return make(Kind::Error, start);
 }

@@ -38,10 +38,9 @@ void Parser::errorExpected(llvm::StringRef what) {
   // The lexer has already reported a bad character.
   if (tok.is(Kind::Error))
     return;
-  std::string found = tok.is(Kind::Eof)
-                          ? std::string("end of file")
-                          : "'" + tok.spelling.str() + "'";
-  diags.error(tok.getLoc(), "expected " + what + ", found " + found);
+  std::string found = tok.is(Kind::Eof) ? std::string("end of file")
+                                        : fmt::format("'{}'", tok.spelling);
+  diags.error(tok.getLoc(), "expected {}, found {}", what, found);
 }
 
 bool Parser::expect(Kind kind) {
@@ -170,8 +169,8 @@ std::optional<TensorType> Parser::parseType() {
           .Default(std::nullopt);
   if (!tok.is(Kind::Identifier) || !elementType) {
     if (tok.is(Kind::Identifier))
-      diags.error(tok.getLoc(), "unknown element type '" + tok.spelling +
-                                    "'; expected f32, f16 or bf16");
+      diags.error(tok.getLoc(), "unknown element type '{}'; expected f32, f16 or bf16",
+                  tok.spelling);
     else
       errorExpected("an element type (f32, f16 or bf16)");
     return std::nullopt;
@@ -190,8 +189,9 @@ std::optional<TensorType> Parser::parseType() {
         return std::nullopt;
       }
       if (tok.spelling.getAsInteger(10, dim) || dim < 1) {
-        diags.error(tok.getLoc(), "dimension size must be a positive 64-bit "
-                                  "integer, got " + tok.spelling);
+        diags.error(tok.getLoc(),
+                    "dimension size must be a positive 64-bit integer, got {}",
+                    tok.spelling);
         return std::nullopt;
       }
       type.shape.push_back(dim);
@@ -274,8 +274,9 @@ bool Parser::parseInit(ParamDecl &param) {
     return true;
   }
   if (tok.spelling != "normal") {
-    diags.error(tok.getLoc(), "unknown initializer '" + tok.spelling +
-                                  "'; expected zeros, ones or normal(STD)");
+    diags.error(tok.getLoc(),
+                "unknown initializer '{}'; expected zeros, ones or normal(STD)",
+                tok.spelling);
     return false;
   }
   consume();
@@ -286,8 +287,8 @@ bool Parser::parseInit(ParamDecl &param) {
   if (!std)
     return false;
   if (std->kind != KeywordValue::Kind::Number || !(std->number > 0.0)) {
-    diags.error(std->loc, "normal() takes a positive standard deviation, got " +
-                              std->spelling);
+    diags.error(std->loc, "normal() takes a positive standard deviation, got {}",
+                std->spelling);
     return false;
   }
   if (!tok.is(Kind::RParen)) {
@@ -296,7 +297,7 @@ bool Parser::parseInit(ParamDecl &param) {
     return false;
   }
   consume();
-  param.init = "normal(" + std->spelling + ")";
+  param.init = fmt::format("normal({})", std->spelling);
   return true;
 }
 
@@ -439,7 +440,7 @@ std::optional<KeywordValue> Parser::parseKeywordValue() {
   value.spelling = ((negative ? "-" : "") + tok.spelling).str();
   // Inexact conversions are fine (0.1); overflow to infinity is not.
   if (tok.spelling.getAsDouble(value.number) || !std::isfinite(value.number)) {
-    diags.error(tok.getLoc(), "number " + tok.spelling + " is out of range");
+    diags.error(tok.getLoc(), "number {} is out of range", tok.spelling);
     return std::nullopt;
   }
   if (negative)

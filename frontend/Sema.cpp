@@ -76,7 +76,7 @@ static std::string suggest(StringRef name, const Range &candidates) {
       bestDistance = distance;
     }
   }
-  return best.empty() ? std::string() : "; did you mean '" + best.str() + "'?";
+  return best.empty() ? std::string() : fmt::format("; did you mean '{}'?", best);
 }
 
 //===----------------------------------------------------------------------===//
@@ -138,7 +138,7 @@ void ModelChecker::declare(StringRef name, SMLoc loc, bool isParam,
                            const TensorType &type, StringRef init) {
   auto it = env.find(name);
   if (it != env.end()) {
-    diags.error(loc, "redefinition of '" + name + "'");
+    diags.error(loc, "redefinition of '{}'", name);
     diags.note(it->second.loc, "previous definition is here");
     return;
   }
@@ -149,7 +149,7 @@ void ModelChecker::declare(StringRef name, SMLoc loc, bool isParam,
 void ModelChecker::check() {
   unsigned errorsBefore = diags.getNumErrors();
   if (model.outputs.empty())
-    diags.error(model.loc, "model '" + model.name + "' has no outputs");
+    diags.error(model.loc, "model '{}' has no outputs", model.name);
   for (const Input &input : model.inputs)
     declare(input.name, input.loc, /*isParam=*/false, input.type, "");
 
@@ -167,14 +167,14 @@ void ModelChecker::check() {
   for (Output &output : model.outputs) {
     auto [seen, inserted] = seenOutputs.try_emplace(output.name, output.loc);
     if (!inserted) {
-      diags.error(output.loc, "duplicate output '" + output.name + "'");
+      diags.error(output.loc, "duplicate output '{}'", output.name);
       diags.note(seen->second, "previous output is here");
       continue;
     }
     auto it = env.find(output.name);
     if (it == env.end()) {
-      diags.error(output.loc, "output '" + output.name + "' is never bound" +
-                                  suggest(output.name, env.keys()));
+      diags.error(output.loc, "output '{}' is never bound{}", output.name,
+                  suggest(output.name, env.keys()));
       continue;
     }
     if (it->second.isDeclaredValue)
@@ -188,8 +188,8 @@ void ModelChecker::check() {
     return;
   for (const Declared &decl : declared)
     if (!decl.used)
-      diags.warning(decl.loc, (decl.isParam ? "parameter '" : "input '") +
-                                  decl.name + "' is never used");
+      diags.warning(decl.loc, "{} '{}' is never used",
+                    decl.isParam ? "parameter" : "input", decl.name);
 }
 
 void ModelChecker::checkAssign(Statement &statement) {
@@ -207,21 +207,18 @@ void ModelChecker::checkAssign(Statement &statement) {
   if (type && binding.declared >= 0) {
     const Declared &decl = declared[binding.declared];
     if (*type != decl.type) {
-      diags.error(statement.loc,
-                  "cannot rebind " +
-                      llvm::Twine(decl.isParam ? "parameter '" : "input '") +
-                      decl.name + "' of type " + formatType(decl.type) +
-                      " to a value of type " + formatType(*type));
+      diags.error(statement.loc, "cannot rebind {} '{}' of type {} to a value of type {}",
+                  decl.isParam ? "parameter" : "input", decl.name,
+                  formatType(decl.type), formatType(*type));
       diags.note(decl.loc, "declared here");
       type = std::nullopt;
     }
   } else if (type && binding.type &&
              type->elementType != binding.type->elementType) {
     diags.error(statement.loc,
-                "cannot rebind '" + statement.name + "' of element type " +
-                    formatElementType(binding.type->elementType) +
-                    " to a value of element type " +
-                    formatElementType(type->elementType));
+                "cannot rebind '{}' of element type {} to a value of element type {}",
+                statement.name, formatElementType(binding.type->elementType),
+                formatElementType(type->elementType));
     diags.note(binding.loc, "previously bound here");
     type = std::nullopt;
   }
@@ -253,9 +250,9 @@ std::optional<TensorType> ModelChecker::checkName(Expr &expr) {
   auto it = env.find(expr.name);
   if (it == env.end()) {
     std::string hint = lookupBuiltin(expr.name)
-                           ? "; '" + expr.name + "' is a function"
+                           ? fmt::format("; '{}' is a function", expr.name)
                            : suggest(expr.name, env.keys());
-    diags.error(expr.loc, "unknown name '" + expr.name + "'" + hint);
+    diags.error(expr.loc, "unknown name '{}'{}", expr.name, hint);
     return std::nullopt;
   }
   if (it->second.isDeclaredValue)
@@ -270,16 +267,15 @@ std::optional<TensorType> ModelChecker::checkBinary(Expr &expr) {
     return std::nullopt;
   StringRef op = expr.kind == Expr::Kind::Add ? "'+'" : "'*'";
   if (lhs->elementType != rhs->elementType) {
-    diags.error(expr.loc, "operands of " + op + " have different element "
-                          "types: " + formatType(*lhs) + " and " +
-                          formatType(*rhs));
+    diags.error(expr.loc, "operands of {} have different element types: {} and {}",
+                op, formatType(*lhs), formatType(*rhs));
     return std::nullopt;
   }
   std::optional<llvm::SmallVector<int64_t>> shape =
       mlir::ndr::broadcastShapes(lhs->shape, rhs->shape);
   if (!shape) {
-    diags.error(expr.loc, "operands of " + op + " do not broadcast: " +
-                              formatType(*lhs) + " and " + formatType(*rhs));
+    diags.error(expr.loc, "operands of {} do not broadcast: {} and {}", op,
+                formatType(*lhs), formatType(*rhs));
     return std::nullopt;
   }
   return TensorType{lhs->elementType, std::move(*shape)};
@@ -305,22 +301,21 @@ std::optional<TensorType> ModelChecker::checkCall(Expr &call) {
     llvm::SmallVector<StringRef> names;
     for (const BuiltinInfo &builtin : kBuiltins)
       names.push_back(builtin.name);
-    diags.error(call.loc, "unknown function '" + call.name + "'" +
-                              suggest(call.name, names));
+    diags.error(call.loc, "unknown function '{}'{}", call.name,
+                suggest(call.name, names));
     return std::nullopt;
   }
   call.attrs.builtin = info->builtin;
 
   size_t numArgs = call.operands.size();
   if (numArgs < info->minArgs || numArgs > info->maxArgs) {
-    std::string expected = std::to_string(info->minArgs);
-    if (info->maxArgs == info->minArgs + 1)
-      expected += " or " + std::to_string(info->maxArgs);
-    else if (info->maxArgs != info->minArgs)
-      expected += " to " + std::to_string(info->maxArgs);
-    diags.error(call.loc, "'" + call.name + "' takes " + expected +
-                              (info->maxArgs == 1 ? " argument" : " arguments") +
-                              ", got " + std::to_string(numArgs));
+    std::string expected =
+        info->maxArgs == info->minArgs ? fmt::format("{}", info->minArgs)
+        : info->maxArgs == info->minArgs + 1
+            ? fmt::format("{} or {}", info->minArgs, info->maxArgs)
+            : fmt::format("{} to {}", info->minArgs, info->maxArgs);
+    diags.error(call.loc, "'{}' takes {} {}, got {}", call.name, expected,
+                info->maxArgs == 1 ? "argument" : "arguments", numArgs);
     return std::nullopt;
   }
   if (!checkKeywords(call, *info) || !argsOk)
@@ -335,24 +330,24 @@ bool ModelChecker::checkKeywords(Expr &call, const BuiltinInfo &info) {
   llvm::StringMap<SMLoc> seen;
   for (const KeywordArg &keyword : call.keywords) {
     const KeywordValue &value = keyword.value;
-    auto fail = [&](const llvm::Twine &message) {
-      diags.error(value.loc, message);
+    auto fail = [&](std::string message) {
+      diags.error(value.loc, std::move(message));
       ok = false;
     };
     if (!llvm::is_contained(info.keywords, keyword.name)) {
       std::string takes =
           info.keywords.empty()
-              ? "; it takes none"
-              : "; it takes " + llvm::join(info.keywords, ", ");
-      diags.error(keyword.loc, "'" + call.name + "' has no keyword argument '" +
-                                   keyword.name + "'" + takes);
+              ? "none"
+              : fmt::format("{}", fmt::join(info.keywords, ", "));
+      diags.error(keyword.loc, "'{}' has no keyword argument '{}'; it takes {}",
+                  call.name, keyword.name, takes);
       ok = false;
       continue;
     }
     auto [first, inserted] = seen.try_emplace(keyword.name, keyword.loc);
     if (!inserted) {
-      diags.error(keyword.loc,
-                  "keyword argument '" + keyword.name + "' is given twice");
+      diags.error(keyword.loc, "keyword argument '{}' is given twice",
+                  keyword.name);
       diags.note(first->second, "first given here");
       ok = false;
       continue;
@@ -361,35 +356,35 @@ bool ModelChecker::checkKeywords(Expr &call, const BuiltinInfo &info) {
     if (keyword.name == "approximate") {
       if (value.kind != KeywordValue::Kind::Word ||
           (value.spelling != "none" && value.spelling != "tanh"))
-        fail("approximate must be none or tanh, got " + value.spelling);
+        fail(fmt::format("approximate must be none or tanh, got {}", value.spelling));
       else
         attrs.approximateTanh = value.spelling == "tanh";
       continue;
     }
     if (value.kind != KeywordValue::Kind::Number) {
-      fail(keyword.name + " must be a number, got '" + value.spelling + "'");
+      fail(fmt::format("{} must be a number, got '{}'", keyword.name, value.spelling));
       continue;
     }
     // The attributes are f32: check the value the op will hold.
     float f32 = float(value.number);
     if (keyword.name == "p") {
       if (!(value.number >= 0.0 && value.number <= 1.0))
-        fail("p must be in [0, 1], got " + value.spelling);
+        fail(fmt::format("p must be in [0, 1], got {}", value.spelling));
       attrs.p = value.number;
     } else if (keyword.name == "momentum") {
       if (!(value.number >= 0.0 && value.number <= 1.0))
-        fail("momentum must be in [0, 1], got " + value.spelling);
+        fail(fmt::format("momentum must be in [0, 1], got {}", value.spelling));
       attrs.momentum = value.number;
     } else if (keyword.name == "eps") {
       if (!(value.number > 0.0))
-        fail("eps must be positive, got " + value.spelling);
+        fail(fmt::format("eps must be positive, got {}", value.spelling));
       else if (!(f32 > 0.0f) || std::isinf(f32))
-        fail("eps " + value.spelling + " is out of the range of f32");
+        fail(fmt::format("eps {} is out of the range of f32", value.spelling));
       attrs.eps = value.number;
     } else if (keyword.name == "axis") {
       // The range depends on the input: checked with the types.
       if (!value.isInteger)
-        fail("axis must be an integer, got " + value.spelling);
+        fail(fmt::format("axis must be an integer, got {}", value.spelling));
     }
   }
   return ok;
@@ -412,11 +407,9 @@ ModelChecker::checkCallTypes(Expr &call, const BuiltinInfo &info,
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i].elementType == args[0].elementType)
       continue;
-    diags.error(call.operands[i]->loc,
-                "'" + call.name + "' " + info.argNames[i] + " has element type " +
-                    formatElementType(args[i].elementType) + " but " +
-                    info.argNames[0] + " has " +
-                    formatElementType(args[0].elementType));
+    diags.error(call.operands[i]->loc, "'{}' {} has element type {} but {} has {}",
+                call.name, info.argNames[i], formatElementType(args[i].elementType),
+                info.argNames[0], formatElementType(args[0].elementType));
     return std::nullopt;
   }
 
@@ -442,30 +435,27 @@ ModelChecker::checkCallTypes(Expr &call, const BuiltinInfo &info,
   const TensorType &weight = args[1];
   if (input.shape.empty()) {
     diags.error(call.operands[0]->loc,
-                "linear input must have at least one dimension, got " +
-                    formatType(input));
+                "linear input must have at least one dimension, got {}",
+                formatType(input));
     return std::nullopt;
   }
   if (weight.shape.size() != 2) {
-    diags.error(call.operands[1]->loc,
-                "linear weight must be 2-D [out, in], got " +
-                    formatType(weight));
+    diags.error(call.operands[1]->loc, "linear weight must be 2-D [out, in], got {}",
+                formatType(weight));
     return std::nullopt;
   }
   if (input.shape.back() != weight.shape[1]) {
     diags.error(call.operands[1]->loc,
-                "linear weight " + formatType(weight) + " takes " +
-                    std::to_string(weight.shape[1]) +
-                    " features but the input " + formatType(input) + " has " +
-                    std::to_string(input.shape.back()));
+                "linear weight {} takes {} features but the input {} has {}",
+                formatType(weight), weight.shape[1], formatType(input),
+                input.shape.back());
     return std::nullopt;
   }
   if (args.size() == 3 &&
       args[2].shape != llvm::ArrayRef<int64_t>{weight.shape[0]}) {
     diags.error(call.operands[2]->loc,
-                "linear bias " + formatType(args[2]) + " must be [" +
-                    std::to_string(weight.shape[0]) +
-                    "] (the weight's out features)");
+                "linear bias {} must be [{}] (the weight's out features)",
+                formatType(args[2]), weight.shape[0]);
     return std::nullopt;
   }
   TensorType result = input;
@@ -482,16 +472,15 @@ ModelChecker::checkNorm(Expr &call, const BuiltinInfo &info,
   call.attrs.normalizedRank = rank;
   if (rank < 1 || rank > int64_t(input.shape.size())) {
     Expr &culprit = *call.operands[args.size() > 1 ? 1 : 0];
-    diags.error(culprit.loc,
-                args.size() > 1
-                    ? "'" + call.name + "' gamma " + formatType(args[1]) +
-                          " must have 1 to " +
-                          std::to_string(input.shape.size()) +
-                          " dimensions (the trailing dimensions of the input " +
-                          formatType(input) + ")"
-                    : "'" + call.name +
-                          "' input must have at least one dimension, got " +
-                          formatType(input));
+    if (args.size() > 1)
+      diags.error(culprit.loc,
+                  "'{}' gamma {} must have 1 to {} dimensions (the trailing "
+                  "dimensions of the input {})",
+                  call.name, formatType(args[1]), input.shape.size(),
+                  formatType(input));
+    else
+      diags.error(culprit.loc, "'{}' input must have at least one dimension, got {}",
+                  call.name, formatType(input));
     return std::nullopt;
   }
   llvm::ArrayRef<int64_t> row = llvm::ArrayRef(input.shape).take_back(rank);
@@ -499,10 +488,9 @@ ModelChecker::checkNorm(Expr &call, const BuiltinInfo &info,
     if (llvm::ArrayRef(args[i].shape) == row)
       continue;
     diags.error(call.operands[i]->loc,
-                "'" + call.name + "' " + info.argNames[i] + " " +
-                    formatType(args[i]) + " must equal the normalized " +
-                    "dimensions " + mlir::ndr::formatShape(row) + " of the input " +
-                    formatType(input));
+                "'{}' {} {} must equal the normalized dimensions {} of the input {}",
+                call.name, info.argNames[i], formatType(args[i]),
+                mlir::ndr::formatShape(row), formatType(input));
     return std::nullopt;
   }
   return input;
@@ -515,7 +503,8 @@ ModelChecker::checkBatchNorm(Expr &call, llvm::ArrayRef<TensorType> args) {
   if (rank < 2) {
     diags.error(call.operands[0]->loc,
                 "batch_norm input must have at least 2 dimensions (batch and "
-                "channels), got " + formatType(input));
+                "channels), got {}",
+                formatType(input));
     return std::nullopt;
   }
   for (const KeywordArg &keyword : call.keywords) {
@@ -523,9 +512,8 @@ ModelChecker::checkBatchNorm(Expr &call, llvm::ArrayRef<TensorType> args) {
       continue;
     const KeywordValue &axis = keyword.value;
     if (axis.number < -rank || axis.number >= rank) {
-      diags.error(axis.loc, "axis must be in [" + std::to_string(-rank) +
-                                ", " + std::to_string(rank) + ") for input " +
-                                formatType(input) + ", got " + axis.spelling);
+      diags.error(axis.loc, "axis must be in [{}, {}) for input {}, got {}", -rank,
+                  rank, formatType(input), axis.spelling);
       return std::nullopt;
     }
     call.attrs.axis = int64_t(axis.number);
@@ -538,10 +526,10 @@ ModelChecker::checkBatchNorm(Expr &call, llvm::ArrayRef<TensorType> args) {
     if (llvm::ArrayRef(args[i].shape) == llvm::ArrayRef<int64_t>{channels})
       continue;
     diags.error(call.operands[i]->loc,
-                "batch_norm " + kBatchNormArgs[i] + " " + formatType(args[i]) +
-                    " must be [" + std::to_string(channels) +
-                    "] (the channels of the input " + formatType(input) +
-                    " along axis " + std::to_string(axis) + ")");
+                "batch_norm {} {} must be [{}] (the channels of the input {} along "
+                "axis {})",
+                kBatchNormArgs[i], formatType(args[i]), channels, formatType(input),
+                axis);
     ok = false;
   }
   // Train mode updates the running statistics in place: they are state of
@@ -550,8 +538,8 @@ ModelChecker::checkBatchNorm(Expr &call, llvm::ArrayRef<TensorType> args) {
     if (getRunningStat(*call.operands[i]))
       continue;
     diags.error(call.operands[i]->loc,
-                "batch_norm " + kBatchNormArgs[i] +
-                    " must be a parameter (train mode updates it in place)");
+                "batch_norm {} must be a parameter (train mode updates it in place)",
+                kBatchNormArgs[i]);
     ok = false;
   }
   if (!ok)
@@ -559,9 +547,9 @@ ModelChecker::checkBatchNorm(Expr &call, llvm::ArrayRef<TensorType> args) {
   const Declared *var = getRunningStat(*call.operands[2]);
   if (var->init.empty() || StringRef(var->init).starts_with("normal"))
     diags.warning(call.operands[2]->loc,
-                  "running variance '" + var->name + "' starts from " +
-                      (var->init.empty() ? kDefaultInit.str() : var->init) +
-                      ", which has negative values; declare it '= ones'");
+                  "running variance '{}' starts from {}, which has negative "
+                  "values; declare it '= ones'",
+                  var->name, var->init.empty() ? kDefaultInit.str() : var->init);
   return input;
 }
 
@@ -573,7 +561,7 @@ bool mlir::ndr::frontend::checkProgram(Program &program, Diagnostics &diags) {
       break;
     auto [first, inserted] = names.try_emplace(model.name, model.loc);
     if (!inserted) {
-      diags.error(model.loc, "duplicate model '" + model.name + "'");
+      diags.error(model.loc, "duplicate model '{}'", model.name);
       diags.note(first->second, "previous definition is here");
     }
     ModelChecker(model, diags).check();
