@@ -1,11 +1,11 @@
 //===- Shapes.cpp - shape helpers -------------------------------*- C++ -*-===//
 
 #include "dialect/Shapes.h"
+#include "dialect/Format.h"
 
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 
@@ -23,12 +23,7 @@ bool ndr::isTrailingSuffix(ArrayRef<int64_t> shape, ArrayRef<int64_t> suffix) {
 }
 
 std::string ndr::formatShape(ArrayRef<int64_t> shape) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << '[';
-  llvm::interleaveComma(shape, os);
-  os << ']';
-  return text;
+  return fmt::format("[{}]", fmt::join(shape, ", "));
 }
 
 std::optional<std::string> ndr::tensorShapeError(ArrayRef<int64_t> shape,
@@ -36,11 +31,13 @@ std::optional<std::string> ndr::tensorShapeError(ArrayRef<int64_t> shape,
   uint64_t bytes = elementBits / 8;
   for (auto [i, dim] : llvm::enumerate(shape)) {
     if (dim < 1)
-      return "dimension " + std::to_string(i) + " of " + formatShape(shape) +
-             " is " + std::to_string(dim) + "; every dimension must be at least 1";
+      return fmt::format("dimension {} of {} is {}; every dimension must be at "
+                         "least 1",
+                         i, formatShape(shape), dim);
     if (bytes > uint64_t(kMaxTensorBytes) / uint64_t(dim))
-      return "a tensor of shape " + formatShape(shape) + " holds more than 2^47 "
-             "bytes, more than a 64-bit target can address";
+      return fmt::format("a tensor of shape {} holds more than 2^47 bytes, more "
+                         "than a 64-bit target can address",
+                         formatShape(shape));
     bytes *= uint64_t(dim);
   }
   return std::nullopt;

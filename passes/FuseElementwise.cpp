@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialect/Format.h"
 #include "dialect/Fusion.h"
 #include "dialect/NdrOps.h"
 #include "dialect/Shapes.h"
@@ -142,15 +143,16 @@ private:
     if (assigned.contains(op))
       return "it belongs to another group (two norms never share one)";
     if (shapeOf(op->getResult(0)) != ArrayRef(group.shape))
-      return "its result " + formatShape(shapeOf(op->getResult(0))) +
-             " is broadcast into the group's " + formatShape(group.shape) +
-             ", so it runs once, outside, instead of once per element";
+      return fmt::format("its result {} is broadcast into the group's {}, so it "
+                         "runs once, outside, instead of once per element",
+                         formatShape(shapeOf(op->getResult(0))),
+                         formatShape(group.shape));
     for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
       if (classifyRowAccess(shapeOf(operand), group.shape, group.firstRowDim) ==
           RowAccess::Mixed)
-        return "operand #" + std::to_string(i) + " of shape " +
-               formatShape(shapeOf(operand)) +
-               " varies along part of each row and across rows";
+        return fmt::format("operand #{} of shape {} varies along part of each row "
+                           "and across rows",
+                           i, formatShape(shapeOf(operand)));
     }
     // Every use outside the group must come after the group's last op, where
     // the group will stand; this also rules out cycles through outside ops.

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialect/Format.h"
 #include "dialect/ModelAttrs.h"
 #include "dialect/NdrOps.h"
 #include "passes/Passes.h"
@@ -173,7 +174,7 @@ LogicalResult hoistParams(func::FuncOp model, SymbolTable &symbols) {
 
   SmallVector<Value> returned(initReturn.getOperands());
   for (Value value : boundary) {
-    std::string name = "d" + std::to_string(numDerived++);
+    std::string name = fmt::format("d{}", numDerived++);
     auto nameAttr = builder.getNamedAttr(kDerivedAttr, builder.getStringAttr(name));
     unsigned index = model.getNumArguments();
     (void)model.insertArgument(index, value.getType(),

@@ -1,6 +1,7 @@
 //===- ParamMath.cpp - computation on parameters ----------------*- C++ -*-===//
 
 #include "passes/ParamMath.h"
+#include "dialect/Format.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -137,8 +138,9 @@ LinearOp ndr::matchLinearIntoBatchNorm(BatchNormOp norm, std::string &why) {
   }
   int64_t lastDim = norm.getInput().getType().getRank() - 1;
   if (norm.getChannelDim() != lastDim) {
-    why = "its channels (axis " + std::to_string(norm.getAxis()) +
-          ") are not the linear's output features (the last dimension)";
+    why = fmt::format("its channels (axis {}) are not the linear's output "
+                      "features (the last dimension)",
+                      norm.getAxis());
     return nullptr;
   }
   return linear;

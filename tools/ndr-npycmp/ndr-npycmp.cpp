@@ -11,6 +11,8 @@
 // Exit codes: 0 match, 1 mismatch, 2 bad arguments or an unreadable file.
 #include "runtime/ndr_runtime.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -62,7 +64,7 @@ struct Array {
 };
 
 int fail(const std::string &message) {
-  std::fprintf(stderr, "ndr-npycmp: error: %s\n", message.c_str());
+  fmt::print(stderr, "ndr-npycmp: error: {}\n", message);
   return 2;
 }
 
@@ -80,10 +82,7 @@ bool parseCount(const std::string &text, uint64_t *value) {
 }
 
 std::string join(int32_t rank, const int64_t *values) {
-  std::string text = "[";
-  for (int32_t i = 0; i < rank; ++i)
-    text += (i ? ", " : "") + std::to_string(values[i]);
-  return text + "]";
+  return fmt::format("[{}]", fmt::join(values, values + rank, ", "));
 }
 
 std::string indexOf(const ndr_tensor_info &info, int64_t flat) {
@@ -96,14 +95,10 @@ std::string indexOf(const ndr_tensor_info &info, int64_t flat) {
 }
 
 std::string describe(ndr_dtype dtype, const Tolerance &tol) {
-  char text[96];
   if (tol.ulpMode)
-    std::snprintf(text, sizeof(text), "%s, ulp %llu", ndr_dtype_name(dtype),
-                  static_cast<unsigned long long>(tol.ulp));
-  else
-    std::snprintf(text, sizeof(text), "%s, rtol %g, atol %g", ndr_dtype_name(dtype),
-                  tol.rtol, tol.atol);
-  return text;
+    return fmt::format("{}, ulp {}", ndr_dtype_name(dtype), tol.ulp);
+  return fmt::format("{}, rtol {:g}, atol {:g}", ndr_dtype_name(dtype), tol.rtol,
+                     tol.atol);
 }
 } // namespace
 
@@ -115,12 +110,12 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
-      std::printf("%s", usage);
+      fmt::print("{}", usage);
       return 0;
     }
     if (arg.compare(0, 1, "-") != 0 || arg == "-") {
       if (numPaths == 2)
-        return fail("unexpected argument '" + arg + "'\n" + usage);
+        return fail(fmt::format("unexpected argument '{}'\n{}", arg, usage));
       paths[numPaths++] = arg;
       continue;
     }
@@ -139,13 +134,13 @@ int main(int argc, char **argv) {
       ok = parseCount(value, &tol.ulp);
       givenUlp = true;
     } else {
-      return fail("unknown option '" + arg + "'\n" + usage);
+      return fail(fmt::format("unknown option '{}'\n{}", arg, usage));
     }
     if (!ok)
-      return fail(flag + ": '" + value + "' is not a non-negative number");
+      return fail(fmt::format("{}: '{}' is not a non-negative number", flag, value));
   }
   if (numPaths != 2)
-    return fail(std::string("expected two .npy files\n") + usage);
+    return fail(fmt::format("expected two .npy files\n{}", usage));
   if (givenTol && givenUlp)
     return fail("give either --ulp or --rtol/--atol, not both");
 
@@ -155,14 +150,14 @@ int main(int argc, char **argv) {
     return fail(ndr_last_error());
   const ndr_tensor_info &info = expected.info;
   if (actual.info.dtype != info.dtype) {
-    std::printf("ndr-npycmp: dtype differs: actual %s, expected %s\n",
-                ndr_dtype_name(actual.info.dtype), ndr_dtype_name(info.dtype));
+    fmt::print("ndr-npycmp: dtype differs: actual {}, expected {}\n",
+               ndr_dtype_name(actual.info.dtype), ndr_dtype_name(info.dtype));
     return 1;
   }
   std::string shape = join(info.rank, info.shape);
   if (join(actual.info.rank, actual.info.shape) != shape) {
-    std::printf("ndr-npycmp: shape differs: actual %s, expected %s\n",
-                join(actual.info.rank, actual.info.shape).c_str(), shape.c_str());
+    fmt::print("ndr-npycmp: shape differs: actual {}, expected {}\n",
+               join(actual.info.rank, actual.info.shape), shape);
     return 1;
   }
   tol.ulpMode = givenUlp || (!givenTol && info.dtype != NDR_F32);
@@ -199,25 +194,21 @@ int main(int argc, char **argv) {
   }
 
   if (mismatches == 0) {
-    std::printf("ndr-npycmp: %lld elements match (%s)\n", static_cast<long long>(n),
-                describe(info.dtype, tol).c_str());
+    fmt::print("ndr-npycmp: {} elements match ({})\n", n, describe(info.dtype, tol));
     return 0;
   }
   float a = actual.value(worst), e = expected.value(worst);
-  char detail[96];
-  if (!std::isfinite(a) || !std::isfinite(e))
-    std::snprintf(detail, sizeof(detail), "not finite");
-  else if (tol.ulpMode)
-    std::snprintf(detail, sizeof(detail), "diff %.0f ulp", worstBadness);
-  else
-    std::snprintf(detail, sizeof(detail), "diff %g, allowed %g",
-                  std::fabs(static_cast<double>(a) - e),
-                  tol.atol + tol.rtol * std::fabs(static_cast<double>(e)));
-  std::printf("ndr-npycmp: %lld of %lld elements differ (%s)\n"
-              "ndr-npycmp: worst at %s (flat index %lld): actual %.9g, expected %.9g "
-              "(%s)\n",
-              static_cast<long long>(mismatches), static_cast<long long>(n),
-              describe(info.dtype, tol).c_str(), indexOf(info, worst).c_str(),
-              static_cast<long long>(worst), a, e, detail);
+  std::string detail =
+      !std::isfinite(a) || !std::isfinite(e)
+          ? "not finite"
+      : tol.ulpMode
+          ? fmt::format("diff {:.0f} ulp", worstBadness)
+          : fmt::format("diff {:g}, allowed {:g}", std::fabs(static_cast<double>(a) - e),
+                        tol.atol + tol.rtol * std::fabs(static_cast<double>(e)));
+  fmt::print("ndr-npycmp: {} of {} elements differ ({})\n"
+             "ndr-npycmp: worst at {} (flat index {}): actual {:.9g}, expected {:.9g} "
+             "({})\n",
+             mismatches, n, describe(info.dtype, tol), indexOf(info, worst), worst,
+             a, e, detail);
   return 1;
 }

@@ -5,8 +5,10 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <fmt/format.h>
+#include <iterator>
 
 using namespace mlir;
 using namespace mlir::ndr;
@@ -59,10 +61,7 @@ static std::string cString(StringRef text) {
       quoted += '\\';
       quoted += c;
     } else if (c < 0x20 || c == 0x7f) {
-      // Three octal digits (formatv has no octal style).
-      quoted += '\\';
-      for (int shift : {6, 3, 0})
-        quoted += char('0' + ((c >> shift) & 7));
+      quoted += fmt::format("\\{:03o}", c);
     } else {
       quoted += c;
     }
@@ -134,7 +133,7 @@ FailureOr<ModelInfo> ndr::prepareModel(func::FuncOp model) {
     } else {
       std::string input = name(kInputAttr);
       info.inputs.push_back(
-          {input.empty() ? "input" + std::to_string(i) : input, type,
+          {input.empty() ? fmt::format("input{}", i) : input, type,
            std::nullopt});
     }
   }
@@ -144,7 +143,7 @@ FailureOr<ModelInfo> ndr::prepareModel(func::FuncOp model) {
       return failure();
     auto name = model.getResultAttrOfType<StringAttr>(i, kOutputAttr);
     info.outputs.push_back(
-        {name ? name.getValue().str() : "output" + std::to_string(i), tensor,
+        {name ? name.getValue().str() : fmt::format("output{}", i), tensor,
          std::nullopt});
   }
 
@@ -177,11 +176,24 @@ FailureOr<ModelInfo> ndr::prepareModel(func::FuncOp model) {
 
 namespace {
 
-/// Writes the C of one model.
+/// `type` as MLIR prints it ("tensor<8x768xf32>"), for comments.
+std::string typeString(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+/// "{8, 768}": a shape as a C initializer.
+std::string cShape(RankedTensorType type) {
+  return fmt::format("{{{}}}", fmt::join(type.getShape(), ", "));
+}
+
+/// Writes the C of one model into `out`.
 class SourceWriter {
 public:
-  SourceWriter(const ModelInfo &model, llvm::raw_ostream &os)
-      : model(model), os(os) {}
+  SourceWriter(const ModelInfo &model, std::string &out)
+      : model(model), out(out) {}
 
   void descriptor() {
     // The workspace, when there is one, is the last buffer.
@@ -189,107 +201,109 @@ public:
                           model.derived.size() + model.outputs.size() +
                           (model.workspaceBytes > 0 ? 1 : 0);
     unsigned numInit = model.params.size() + model.derived.size();
-    os << "void " << model.runSymbol << "(" << pointers(numBuffers)
-       << "uint64_t);\n";
+    write("void {}({});\n", model.runSymbol, list(numBuffers, "void *", "uint64_t"));
     if (!model.initSymbol.empty())
-      os << "void " << model.initSymbol << "(" << pointers(numInit, false)
-         << ");\n";
-    os << "\n";
+      write("void {}({});\n", model.initSymbol, list(numInit, "void *", ""));
+    write("\n");
     table("ndr_gen_inputs", model.inputs);
     table("ndr_gen_params", model.params);
     table("ndr_gen_derived", model.derived);
     table("ndr_gen_outputs", model.outputs);
-    os << "static void ndr_gen_run(void **b, uint64_t seed) {\n  "
-       << model.runSymbol << "(" << buffers(numBuffers) << "seed);\n}\n\n";
+    write("static void ndr_gen_run(void **b, uint64_t seed) {{\n"
+          "  {}({});\n}}\n\n",
+          model.runSymbol, list(numBuffers, "b[{}]", "seed"));
     if (!model.initSymbol.empty())
-      os << "static void ndr_gen_init(void **b) {\n  " << model.initSymbol << "("
-         << buffers(numInit, false) << ");\n}\n\n";
-    os << "static const ndr_model_desc ndr_gen_desc = {\n  "
-       << cString(model.name) << ", " << model.inputs.size() << ", "
-       << model.params.size() << ", " << model.derived.size() << ", "
-       << model.outputs.size() << ",\n  "
-       << arrayOrNull("ndr_gen_inputs", model.inputs) << ", "
-       << arrayOrNull("ndr_gen_params", model.params) << ", "
-       << arrayOrNull("ndr_gen_derived", model.derived) << ", "
-       << arrayOrNull("ndr_gen_outputs", model.outputs) << ",\n  "
-       << (model.initSymbol.empty() ? "NULL" : "ndr_gen_init")
-       << ", ndr_gen_run, " << model.workspaceBytes << "};\n\n";
+      write("static void ndr_gen_init(void **b) {{\n  {}({});\n}}\n\n",
+            model.initSymbol, list(numInit, "b[{}]", ""));
+    write("static const ndr_model_desc ndr_gen_desc = {{\n"
+          "  {}, {}, {}, {}, {},\n  {}, {}, {}, {},\n  {}, ndr_gen_run, {}}};\n\n",
+          cString(model.name), model.inputs.size(), model.params.size(),
+          model.derived.size(), model.outputs.size(),
+          arrayOrNull("ndr_gen_inputs", model.inputs),
+          arrayOrNull("ndr_gen_params", model.params),
+          arrayOrNull("ndr_gen_derived", model.derived),
+          arrayOrNull("ndr_gen_outputs", model.outputs),
+          model.initSymbol.empty() ? "NULL" : "ndr_gen_init", model.workspaceBytes);
   }
 
   void main() {
-    os << "int main(int argc, char **argv) {\n"
-       << "  return ndr_exe_main(&ndr_gen_desc, argc, argv);\n}\n";
+    write("int main(int argc, char **argv) {{\n"
+          "  return ndr_exe_main(&ndr_gen_desc, argc, argv);\n}}\n");
   }
 
   void api() {
-    std::string m = model.name;
-    os << "struct " << m << "_model { ndr_model *model; };\n\n";
-    os << m << "_model *" << m
-       << "_create(const char *params_path, uint64_t seed) {\n"
-       << "  ndr_model *model;\n"
-       << "  if (ndr_model_create(&ndr_gen_desc, params_path, seed, &model) != "
-          "NDR_OK)\n    return NULL;\n"
-       << "  " << m << "_model *handle = (" << m
-       << "_model *)malloc(sizeof *handle);\n"
-       << "  if (!handle) {\n    ndr_model_destroy(model);\n"
-       << "    ndr_set_error(NDR_ERR_NOMEM, \"out of memory\");\n"
-       << "    return NULL;\n  }\n"
-       << "  handle->model = model;\n  return handle;\n}\n\n";
-    os << "int " << m << "_run(" << runParameters() << ") {\n"
-       << "  if (!model)\n    return (int)ndr_set_error(NDR_ERR_ARG, \"" << m
-       << "_run: null model\");\n"
-       << "  const void *inputs[] = {" << names(model.inputs, "NULL") << "};\n"
-       << "  void *outputs[] = {" << names(model.outputs, "NULL") << "};\n"
-       << "  return (int)ndr_model_run(model->model, inputs, outputs, seed);\n"
-       << "}\n\n";
-    os << "void " << m << "_destroy(" << m << "_model *model) {\n"
-       << "  if (model) {\n    ndr_model_destroy(model->model);\n"
-       << "    free(model);\n  }\n}\n\n";
-    os << "const char *" << m << "_last_error(void) {\n"
-       << "  return ndr_last_error();\n}\n\n";
-    os << "int " << m << "_last_status(void) {\n"
-       << "  return (int)ndr_last_status();\n}\n\n";
-    os << "const ndr_model_desc *" << m << "_descriptor(void) {\n"
-       << "  return &ndr_gen_desc;\n}\n";
+    const std::string &m = model.name;
+    write("struct {0}_model {{ ndr_model *model; }};\n\n"
+          "{0}_model *{0}_create(const char *params_path, uint64_t seed) {{\n"
+          "  ndr_model *model;\n"
+          "  if (ndr_model_create(&ndr_gen_desc, params_path, seed, &model) != NDR_OK)\n"
+          "    return NULL;\n"
+          "  {0}_model *handle = ({0}_model *)malloc(sizeof *handle);\n"
+          "  if (!handle) {{\n"
+          "    ndr_model_destroy(model);\n"
+          "    ndr_set_error(NDR_ERR_NOMEM, \"out of memory\");\n"
+          "    return NULL;\n"
+          "  }}\n"
+          "  handle->model = model;\n"
+          "  return handle;\n}}\n\n",
+          m);
+    write("int {0}_run({1}) {{\n"
+          "  if (!model)\n"
+          "    return (int)ndr_set_error(NDR_ERR_ARG, \"{0}_run: null model\");\n"
+          "  const void *inputs[] = {{{2}}};\n"
+          "  void *outputs[] = {{{3}}};\n"
+          "  return (int)ndr_model_run(model->model, inputs, outputs, seed);\n}}\n\n",
+          m, runParameters(), names(model.inputs), names(model.outputs));
+    write("void {0}_destroy({0}_model *model) {{\n"
+          "  if (model) {{\n"
+          "    ndr_model_destroy(model->model);\n"
+          "    free(model);\n"
+          "  }}\n}}\n\n"
+          "const char *{0}_last_error(void) {{\n  return ndr_last_error();\n}}\n\n"
+          "int {0}_last_status(void) {{\n  return (int)ndr_last_status();\n}}\n\n"
+          "const ndr_model_desc *{0}_descriptor(void) {{\n  return &ndr_gen_desc;\n}}\n",
+          m);
   }
 
   void libraryDescriptor() {
-    os << "\nconst ndr_model_desc *ndr_library_descriptor(void) {\n"
-       << "  return &ndr_gen_desc;\n}\n";
+    write("\nconst ndr_model_desc *ndr_library_descriptor(void) {{\n"
+          "  return &ndr_gen_desc;\n}}\n");
   }
 
-  std::string runParameters() {
-    std::string text = "const " + model.name + "_model *model";
+  std::string runParameters() const {
+    std::string text = fmt::format("const {}_model *model", model.name);
     for (const TensorInfo &t : model.inputs)
-      text += llvm::formatv(", const {0} *{1}", cElementType(t.type.getElementType()),
-                            t.cName);
+      fmt::format_to(std::back_inserter(text), ", const {} *{}",
+                     cElementType(t.type.getElementType()).str(), t.cName);
     for (const TensorInfo &t : model.outputs)
-      text += llvm::formatv(", {0} *{1}", cElementType(t.type.getElementType()),
-                            t.cName);
+      fmt::format_to(std::back_inserter(text), ", {} *{}",
+                     cElementType(t.type.getElementType()).str(), t.cName);
     return text + ", uint64_t seed";
   }
 
 private:
-  static std::string pointers(unsigned n, bool trailingComma = true) {
-    std::string text;
-    for (unsigned i = 0; i < n; ++i)
-      text += (i ? ", " : "") + std::string("void *");
-    return text + (trailingComma && n ? ", " : "");
+  template <typename... Args>
+  void write(fmt::format_string<Args...> format, Args &&...args) {
+    fmt::format_to(std::back_inserter(out), format, std::forward<Args>(args)...);
   }
-  static std::string buffers(unsigned n, bool trailingComma = true) {
-    std::string text;
+
+  /// n items made of `item` (a format with the index: "b[{}]"), then `last`
+  /// when it is not empty, comma-separated.
+  static std::string list(unsigned n, fmt::string_view item, StringRef last) {
+    std::vector<std::string> items;
     for (unsigned i = 0; i < n; ++i)
-      text += (i ? ", b[" : "b[") + std::to_string(i) + "]";
-    return text + (trailingComma && n ? ", " : "");
+      items.push_back(fmt::format(fmt::runtime(item), i));
+    if (!last.empty())
+      items.push_back(last.str());
+    return fmt::format("{}", fmt::join(items, ", "));
   }
-  static std::string names(const std::vector<TensorInfo> &tensors,
-                           StringRef empty) {
+  static std::string names(const std::vector<TensorInfo> &tensors) {
     if (tensors.empty())
-      return empty.str();
-    std::string text;
+      return "NULL";
+    std::vector<std::string> list;
     for (const TensorInfo &t : tensors)
-      text += (text.empty() ? "" : ", ") + t.cName;
-    return text;
+      list.push_back(t.cName);
+    return fmt::format("{}", fmt::join(list, ", "));
   }
   static std::string arrayOrNull(StringRef group,
                                  const std::vector<TensorInfo> &tensors) {
@@ -299,14 +313,11 @@ private:
   void table(StringRef group, const std::vector<TensorInfo> &tensors) {
     if (tensors.empty())
       return;
-    for (auto [i, t] : llvm::enumerate(tensors)) {
-      if (t.type.getRank() == 0)
-        continue;
-      os << "static const int64_t " << group << "_shape" << i << "[] = {";
-      llvm::interleaveComma(t.type.getShape(), os);
-      os << "};\n";
-    }
-    os << "static const ndr_tensor_desc " << group << "[] = {\n";
+    for (auto [i, t] : llvm::enumerate(tensors))
+      if (t.type.getRank() != 0)
+        write("static const int64_t {}_shape{}[] = {};\n", group.str(), i,
+              cShape(t.type));
+    write("static const ndr_tensor_desc {}[] = {{\n", group.str());
     for (auto [i, t] : llvm::enumerate(tensors)) {
       StringRef init = "NDR_INIT_NONE";
       double std = 0.0;
@@ -324,34 +335,31 @@ private:
           break;
         }
       }
-      os << "  {" << cString(t.name) << ", "
-         << runtimeDtype(t.type.getElementType()) << ", " << t.type.getRank()
-         << ", ";
-      if (t.type.getRank() == 0)
-        os << "NULL";
-      else
-        os << group << "_shape" << i;
-      os << ", " << init << ", " << llvm::formatv("{0:e}", std) << "f},\n";
+      std::string shape = t.type.getRank() == 0
+                              ? "NULL"
+                              : fmt::format("{}_shape{}", group.str(), i);
+      write("  {{{}, {}, {}, {}, {}, {:e}f}},\n", cString(t.name),
+            runtimeDtype(t.type.getElementType()).str(), t.type.getRank(), shape,
+            init.str(), std);
     }
-    os << "};\n\n";
+    write("}};\n\n");
   }
 
   const ModelInfo &model;
-  llvm::raw_ostream &os;
+  std::string &out;
 };
 
 } // namespace
 
 std::string ndr::generateModelSource(const ModelInfo &model,
                                      PackageKind kind) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "/* Generated by ndrc for model '" << model.name
-     << "': do not edit. */\n#include <stdint.h>\n#include <stdlib.h>\n\n"
-     << "#include \"ndr_model.h\"\n\n";
+  std::string text = fmt::format(
+      "/* Generated by ndrc for model '{}': do not edit. */\n"
+      "#include <stdint.h>\n#include <stdlib.h>\n\n#include \"ndr_model.h\"\n\n",
+      cComment(model.name));
   if (kind != PackageKind::Executable)
-    os << "#include \"" << model.name << ".h\"\n\n";
-  SourceWriter writer(model, os);
+    fmt::format_to(std::back_inserter(text), "#include \"{}.h\"\n\n", model.name);
+  SourceWriter writer(model, text);
   writer.descriptor();
   if (kind == PackageKind::Executable)
     writer.main();
@@ -363,54 +371,56 @@ std::string ndr::generateModelSource(const ModelInfo &model,
 }
 
 std::string ndr::generateModelHeader(const ModelInfo &model) {
+  const std::string &m = model.name;
   std::string text;
-  llvm::raw_string_ostream os(text);
-  std::string m = model.name, guard = llvm::StringRef(m).upper() + "_H";
-  os << "/* Generated by ndrc: the C API of model '" << m << "'. */\n"
-     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
-     << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
-  os << "/* Shapes (row-major). f16 and bf16 tensors travel as uint16_t bits. */\n";
+  auto out = std::back_inserter(text);
+  fmt::format_to(out,
+                 "/* Generated by ndrc: the C API of model '{0}'. */\n"
+                 "#ifndef {1}\n#define {1}\n\n#include <stdint.h>\n\n"
+                 "#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
+                 "/* Shapes (row-major). f16 and bf16 tensors travel as uint16_t bits. */\n",
+                 m, StringRef(m).upper() + "_H");
   auto shapes = [&](StringRef what, const std::vector<TensorInfo> &tensors) {
     for (const TensorInfo &t : tensors) {
-      std::string macro = llvm::StringRef(m + "_" + t.cName).upper();
-      os << "/* " << what << " " << cComment(t.name);
-      if (t.cName != t.name)
-        os << " (C parameter " << t.cName << ")";
-      os << ": " << t.type << " */\n"
-         << "#define " << macro << "_RANK " << t.type.getRank() << "\n"
-         << "#define " << macro << "_NUMEL " << t.type.getNumElements() << "\n";
-      if (t.type.getRank()) {
-        os << "#define " << macro << "_SHAPE {";
-        llvm::interleaveComma(t.type.getShape(), os);
-        os << "}\n";
-      }
+      std::string macro = StringRef(m + "_" + t.cName).upper();
+      fmt::format_to(out, "/* {} {}{}: {} */\n", what.str(), cComment(t.name),
+                     t.cName != t.name ? fmt::format(" (C parameter {})", t.cName)
+                                       : "",
+                     typeString(t.type));
+      fmt::format_to(out, "#define {0}_RANK {1}\n#define {0}_NUMEL {2}\n", macro,
+                     t.type.getRank(), t.type.getNumElements());
+      if (t.type.getRank())
+        fmt::format_to(out, "#define {}_SHAPE {}\n", macro, cShape(t.type));
     }
   };
   shapes("input", model.inputs);
   shapes("output", model.outputs);
-  os << "\ntypedef struct " << m << "_model " << m << "_model;\n\n"
-     << "/* Loads the parameters from a safetensors file, or with params_path\n"
-     << " * NULL fills them from their declared initializers (drawn with seed),\n"
-     << " * and computes derived weights once. NULL on error: see "
-     << m << "_last_error()\n * and " << m << "_last_status(). */\n"
-     << m << "_model *" << m
-     << "_create(const char *params_path, uint64_t seed);\n\n"
-     << "/* One run on caller-owned buffers; seed drives dropout in train mode.\n"
-     << " * Returns 0, or a nonzero status (as " << m << "_last_status) with\n * "
-     << m << "_last_error() set. Runs of one model may overlap in several\n"
-     << " * threads. */\n";
-  SourceWriter writer(model, llvm::nulls());
-  os << "int " << m << "_run(" << writer.runParameters() << ");\n\n"
-     << "void " << m << "_destroy(" << m << "_model *model);\n\n"
-     << "/* The message of this thread's last failure, one line (\"\" if none). */\n"
-     << "const char *" << m << "_last_error(void);\n\n"
-     << "/* The status of that failure, 0 if none: 1 I/O error, 2 format error,\n"
-     << " * 3 shape mismatch, 4 dtype mismatch, 5 missing tensor, 6 invalid\n"
-     << " * argument, 7 out of memory (ndr_status, docs/errors.md). */\n"
-     << "int " << m << "_last_status(void);\n\n"
-     << "/* The model's descriptor (runtime/ndr_model.h): the names, dtypes and\n"
-     << " * shapes of its inputs, outputs and parameters, for bindings. */\n"
-     << "const struct ndr_model_desc *" << m << "_descriptor(void);\n\n"
-     << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+  std::string dummy;
+  SourceWriter writer(model, dummy);
+  fmt::format_to(
+      out,
+      "\ntypedef struct {0}_model {0}_model;\n\n"
+      "/* Loads the parameters from a safetensors file, or with params_path\n"
+      " * NULL fills them from their declared initializers (drawn with seed),\n"
+      " * and computes derived weights once. NULL on error: see {0}_last_error()\n"
+      " * and {0}_last_status(). */\n"
+      "{0}_model *{0}_create(const char *params_path, uint64_t seed);\n\n"
+      "/* One run on caller-owned buffers; seed drives dropout in train mode.\n"
+      " * Returns 0, or a nonzero status (as {0}_last_status) with\n"
+      " * {0}_last_error() set. Runs of one model may overlap in several\n"
+      " * threads. */\n"
+      "int {0}_run({1});\n\n"
+      "void {0}_destroy({0}_model *model);\n\n"
+      "/* The message of this thread's last failure, one line (\"\" if none). */\n"
+      "const char *{0}_last_error(void);\n\n"
+      "/* The status of that failure, 0 if none: 1 I/O error, 2 format error,\n"
+      " * 3 shape mismatch, 4 dtype mismatch, 5 missing tensor, 6 invalid\n"
+      " * argument, 7 out of memory (ndr_status, docs/errors.md). */\n"
+      "int {0}_last_status(void);\n\n"
+      "/* The model's descriptor (runtime/ndr_model.h): the names, dtypes and\n"
+      " * shapes of its inputs, outputs and parameters, for bindings. */\n"
+      "const struct ndr_model_desc *{0}_descriptor(void);\n\n"
+      "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {2} */\n",
+      m, writer.runParameters(), StringRef(m).upper() + "_H");
   return text;
 }

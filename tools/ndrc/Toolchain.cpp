@@ -10,6 +10,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <fmt/format.h>
 
 using namespace mlir;
 using namespace mlir::ndr;
@@ -51,9 +52,8 @@ LogicalResult ndr::runCommand(ArrayRef<std::string> args) {
   }
   if (status == 0)
     return success();
-  llvm::errs() << "ndrc: error: '" << args[0] << "' failed"
-               << (error.empty() ? "" : ": " + error) << "; the command was:\n  "
-               << llvm::join(args, " ") << "\n";
+  fmt::print(stderr, "ndrc: error: '{}' failed{}; the command was:\n  {}\n",
+             args[0], error.empty() ? "" : ": " + error, fmt::join(args, " "));
   return failure();
 }
 
@@ -70,8 +70,8 @@ LogicalResult Toolchain::compileC(StringRef dir, StringRef name,
     file.os().clear_error();
   }
   if (ec) {
-    llvm::errs() << "ndrc: error: cannot write " << path << ": "
-                 << ec.message() << "\n";
+    fmt::print(stderr, "ndrc: error: cannot write {}: {}\n", path.str(),
+               ec.message());
     return failure();
   }
   file.keep();

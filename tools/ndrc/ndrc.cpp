@@ -44,6 +44,7 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <cstdlib>
+#include <fmt/format.h>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -146,9 +147,12 @@ static cl::opt<bool>
             cl::cat(ndrcCategory));
 
 /// `ndrc: error: MESSAGE`, for what has no place in the source; returns
-/// `code`.
-static ExitCode fail(ExitCode code, const llvm::Twine &message) {
-  llvm::errs() << "ndrc: error: " << message << "\n";
+/// `code`. The message is formatted by {fmt}.
+template <typename... Args>
+static ExitCode fail(ExitCode code, fmt::format_string<Args...> format,
+                     Args &&...args) {
+  fmt::print(stderr, "ndrc: error: {}\n",
+             fmt::format(format, std::forward<Args>(args)...));
   return code;
 }
 
@@ -161,11 +165,13 @@ static unsigned reportedErrors = 0;
 /// reported an error itself, else one line that `what` failed, and why that
 /// is ndrc's fault.
 static ExitCode failedStep(ExitCode code, unsigned errorsBefore,
-                           const llvm::Twine &what) {
+                           StringRef what) {
   if (reportedErrors != errorsBefore)
     return code;
-  return fail(code, what + " failed without saying why: an internal error "
-                           "of ndrc (please report it, with the model)");
+  return fail(code,
+              "{} failed without saying why: an internal error of ndrc "
+              "(please report it, with the model)",
+              what.str());
 }
 
 /// LLVM's option parser reports a bad command line in lines of its own
@@ -183,7 +189,7 @@ static ExitCode commandLineError(StringRef program, StringRef messages) {
   // already one line.
   if (text.empty())
     return UsageError;
-  return fail(UsageError, text);
+  return fail(UsageError, "{}", text);
 }
 
 /// The scratch folder of --emit=exe|lib|obj while it exists.
@@ -193,9 +199,10 @@ static std::string scratchFolder;
 /// command line's code): one line and CompileError, without the scratch
 /// folder.
 static void llvmFatalError(void *, const char *reason, bool) {
-  llvm::errs() << "ndrc: error: LLVM: " << reason
-               << " (an internal error of ndrc; please report it, with the "
-                  "model)\n";
+  fmt::print(stderr,
+             "ndrc: error: LLVM: {} (an internal error of ndrc; please report "
+             "it, with the model)\n",
+             reason);
   llvm::sys::RunInterruptHandlers();
   if (!scratchFolder.empty())
     (void)llvm::sys::fs::remove_directories(scratchFolder);
@@ -217,10 +224,10 @@ static ExitCode checkCpu() {
       target->createMCSubtargetInfo(triple, "", ""));
   if (!info || info->isCPUStringValid(cpu))
     return Success;
-  return fail(UsageError, "--cpu: '" + cpu + "' is not a CPU of " +
-                              triple.str() +
-                              " that LLVM knows (e.g. x86-64-v3, skylake, "
-                              "znver4)");
+  return fail(UsageError,
+              "--cpu: '{}' is not a CPU of {} that LLVM knows (e.g. x86-64-v3, "
+              "skylake, znver4)",
+              cpu.getValue(), triple.str());
 }
 
 /// Keeps a written output, or says why it could not be written (a full
@@ -230,7 +237,7 @@ static ExitCode keep(llvm::ToolOutputFile &output, StringRef path) {
   output.os().flush();
   if (std::error_code ec = output.os().error()) {
     output.os().clear_error();
-    return fail(IOError, "cannot write '" + path + "': " + ec.message());
+    return fail(IOError, "cannot write '{}': {}", path.str(), ec.message());
   }
   output.keep();
   return Success;
@@ -241,8 +248,8 @@ static ExitCode keep(llvm::ToolOutputFile &output, StringRef path) {
 /// otherwise fail at the end, with its own message and the toolchain's
 /// exit code, for a mistyped -o.
 static ExitCode checkOutputPath(StringRef path) {
-  auto cannot = [&](const llvm::Twine &why) {
-    return fail(IOError, "cannot write '" + path + "': " + why);
+  auto cannot = [&](const std::string &why) {
+    return fail(IOError, "cannot write '{}': {}", path.str(), why);
   };
   if (llvm::sys::fs::is_directory(path))
     return cannot("it is a folder");
@@ -250,7 +257,7 @@ static ExitCode checkOutputPath(StringRef path) {
   if (folder.empty())
     folder = ".";
   if (!llvm::sys::fs::is_directory(folder))
-    return cannot("no folder '" + folder + "'");
+    return cannot(fmt::format("no folder '{}'", folder.str()));
   if (std::error_code ec =
           llvm::sys::fs::access(folder, llvm::sys::fs::AccessMode::Write))
     return cannot(ec.message());
@@ -263,13 +270,13 @@ static ExitCode loadModule(llvm::SourceMgr &sourceMgr, MLIRContext &context,
                            OwningOpRef<ModuleOp> &module) {
   StringRef extension = llvm::StringRef(inputFilename).rsplit('.').second;
   if (extension != "ndr" && extension != "mlir")
-    return fail(UsageError,
-                "'" + inputFilename + "' is neither a .ndr nor a .mlir file");
+    return fail(UsageError, "'{}' is neither a .ndr nor a .mlir file",
+                inputFilename.getValue());
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> file =
       openInputFile(inputFilename, &error);
   if (!file)
-    return fail(IOError, error);
+    return fail(IOError, "{}", error);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
 
   // The front end and MLIR's parser and verifier report every error
@@ -299,9 +306,9 @@ static ExitCode selectModel(ModuleOp module, StringRef name) {
         llvm::map_range(models,
                         [](func::FuncOp func) { return func.getSymName(); }),
         ", ");
-    return fail(UsageError, "no model named '" + name + "' in '" +
-                                inputFilename + "' (it has: " +
-                                (names.empty() ? "no models" : names) + ")");
+    return fail(UsageError, "no model named '{}' in '{}' (it has: {})",
+                name.str(), inputFilename.getValue(),
+                names.empty() ? "no models" : names);
   }
 
   auto initOf = [](func::FuncOp model) {
@@ -343,7 +350,7 @@ static ExitCode emitText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
   std::string path = outputFilename.empty() ? std::string("-") : outputFilename;
   std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(path, &error);
   if (!output)
-    return fail(IOError, error);
+    return fail(IOError, "{}", error);
   print(output->os());
   return keep(*output, path);
 }
@@ -354,16 +361,16 @@ static FailureOr<func::FuncOp> singleModel(ModuleOp module, ExitCode &code) {
   if (models.size() == 1)
     return models.front();
   if (models.empty()) {
-    code = fail(SourceError, "'" + inputFilename +
-                                 "' has no model (a func.func with the "
-                                 "ndr.model attribute)");
+    code = fail(SourceError,
+                "'{}' has no model (a func.func with the ndr.model attribute)",
+                inputFilename.getValue());
     return failure();
   }
   std::string names = llvm::join(
       llvm::map_range(models, [](func::FuncOp f) { return f.getSymName(); }),
       ", ");
-  code = fail(UsageError, "'" + inputFilename + "' has models " + names +
-                              ": choose one with --model=NAME");
+  code = fail(UsageError, "'{}' has models {}: choose one with --model=NAME",
+              inputFilename.getValue(), names);
   return failure();
 }
 
@@ -389,7 +396,7 @@ static ExitCode writeFile(StringRef path, StringRef text) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(path, &error);
   if (!output)
-    return fail(IOError, error);
+    return fail(IOError, "{}", error);
   output->os() << text;
   return keep(*output, path);
 }
@@ -459,7 +466,7 @@ static ExitCode emitNative(ModuleOp module) {
   SmallString<128> dir;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("ndrc-" + info->name, dir))
-    return fail(IOError, "cannot create a temporary folder: " + ec.message());
+    return fail(IOError, "cannot create a temporary folder: {}", ec.message());
   scratchFolder = dir.str().str();
   llvm::scope_exit cleanup([&] {
     llvm::sys::fs::remove_directories(dir);
