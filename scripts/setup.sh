@@ -9,6 +9,7 @@ packages=(
   cmake ninja-build g++ python3
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
   libgtest-dev libomp-22-dev libopenblas-dev
+  libfmt-dev  # {fmt}, header-only: messages and generated C
   valgrind  # memcheck in the lit suite (codegen/*-memcheck.mlir)
   libclang-rt-22-dev  # ASan/UBSan runtimes of clang 22 (scripts/check-sanitizers.sh)
   python3-numpy python3-torch python3-venv python3-setuptools  # python/ndr and its tests
