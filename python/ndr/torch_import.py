@@ -306,6 +306,24 @@ class _Importer:
             names = [self.value(a, node) for a in list(args) + list(kw.values())
                      if a is not None]
             return f"linear({', '.join(names)})"
+        if is_(F.batch_norm):
+            names = ["input", "running_mean", "running_var", "weight", "bias",
+                     "training", "momentum", "eps"]
+            defaults = [None, None, None, None, None, False, 0.1, 1e-5]
+            a = dict(zip(names, defaults))
+            a.update(zip(names, args))
+            a.update(kw)
+            if a["training"] != (self.mode == "train"):
+                raise self.unsupported(node, f"training={a['training']} in a model "
+                                             f"imported in {self.mode} mode")
+            if a["running_mean"] is None or a["running_var"] is None or \
+                    (a["bias"] is not None and a["weight"] is None) or \
+                    not isinstance(a["momentum"], (int, float)):
+                raise self.unsupported(node, "takes running statistics, a momentum, "
+                                             "and a bias only with a weight")
+            operands = [self.value(a[k], node) for k in names[:5] if a[k] is not None]
+            return (f"batch_norm({', '.join(operands)}, eps = {_number(a['eps'])}, "
+                    f"momentum = {_number(a['momentum'])})")
         if is_(F.layer_norm):
             x, shape = args[0], args[1]
             weight = kw.pop("weight", args[2] if len(args) > 2 else None)

@@ -8,7 +8,7 @@ import torch.nn as nn
 
 import ndr
 from common import assert_close
-from torch_modules import (BNMLP, Functional, PostLNFFN, PreLNStack, RMSBlock, WithConv,
+from torch_modules import (BNMLP, Functional, FunctionalBN, PostLNFFN, PreLNStack, RMSBlock, WithConv,
                            WithScale, randomize)
 
 
@@ -67,6 +67,19 @@ class RoundTrips(unittest.TestCase):
             y0, y1 = module(x, r)
         assert_close(self, out["y0"], y0.numpy())
         assert_close(self, out["y1"], y1.numpy())
+
+    def test_functional_batch_norm(self):
+        module = FunctionalBN().eval()
+        x = torch.randn(5, 12, 3)
+        source, params = ndr.from_torch(module, (x,))
+        self.assertIn("batch_norm(x, mean, var, scale, shift, eps = 0.001, momentum = 0.2)",
+                      source)
+        model = ndr.compile(source, params=params)
+        with torch.no_grad():
+            assert_close(self, model(x)["y"], module(x).numpy())
+        with self.assertRaisesRegex(ndr.UnsupportedError, "training=True in a model "
+                                                          "imported in infer mode"):
+            ndr.from_torch(module.train(), (x,), mode="infer")
 
     def test_params_are_the_state_dict(self):
         module = randomize(BNMLP())
