@@ -1,6 +1,7 @@
 """ndr.compile, ndr.load and Model: every example, the checks of inputs and
 outputs, parameters, the cache, dtypes and dropout."""
 import os
+import sys
 import tempfile
 import threading
 import unittest
@@ -197,6 +198,39 @@ class Inputs(unittest.TestCase):
         self.assertEqual(len(results), 80)
         for y in results:
             np.testing.assert_array_equal(y, expected)
+
+
+class Gil(unittest.TestCase):
+    def test_a_run_releases_the_gil(self):
+        # While one call runs (tens of milliseconds), another Python thread
+        # must get to run; were the GIL held, its counter could not move
+        # between the call's start and its end.
+        model = ndr.compile("model big(x: f32[4096, 4096]) -> (y) {\n"
+                            "  y = layer_norm(x)\n}\n")
+        x = np.ones((4096, 4096), np.float32)
+        model(x)  # the first run leases its workspace and faults in pages
+        count, stop = [0], threading.Event()
+
+        def spin():
+            while not stop.is_set():
+                count[0] += 1
+        spinner = threading.Thread(target=spin)
+        # Python hands the GIL over only every switch interval; a long one
+        # leaves the spinner only the time in which a call releases it.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1.0)
+        spinner.start()
+        try:
+            moved = 0
+            for _ in range(3):
+                before = count[0]
+                model(x)
+                moved = max(moved, count[0] - before)
+        finally:
+            stop.set()
+            spinner.join()
+            sys.setswitchinterval(interval)
+        self.assertGreater(moved, 100)
 
 
 class Params(unittest.TestCase):
