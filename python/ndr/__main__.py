@@ -11,6 +11,7 @@ from . import compile as compile_model
 from . import errors
 from . import load
 from .errors import CompileError, NdrError
+from .model import check_names
 from .tensors import write_safetensors
 
 _TORCH_DTYPES = {"f32": "float32", "f16": "float16", "bf16": "bfloat16"}
@@ -48,11 +49,8 @@ def _load_npy(name, path):
 def cmd_run(args):
     model = _model(args)
     given = _pairs(args.input, "--input")
-    known = [s.name for s in model.inputs]
-    for name in given:
-        if name not in known:
-            raise NdrError(f"--input: model '{model.name}' has no input '{name}' "
-                           f"(inputs: {', '.join(known)})")
+    # Before reading any file.
+    check_names(given, model.inputs, model.name, "input", "--input: ")
     inputs = {name: _load_npy(name, path) for name, path in given.items()}
     rng = np.random.default_rng(args.seed)
     for spec in model.inputs:
@@ -62,10 +60,7 @@ def cmd_run(args):
             inputs[spec.name] = rng.standard_normal(spec.shape).astype(spec.numpy_dtype)
     results = model.run(inputs, seed=args.seed)
     files = _pairs(args.output, "--output")
-    for name in files:
-        if name not in results:
-            raise NdrError(f"--output: model '{model.name}' has no output '{name}' "
-                           f"(outputs: {', '.join(results)})")
+    check_names(files, model.outputs, model.name, "output", "--output: ")
     for name, array in results.items():
         if name in files:
             np.save(files[name], array)

@@ -14,6 +14,16 @@ def _names(specs):
     return ", ".join(s.name for s in specs) or "none"
 
 
+def check_names(names, specs, model_name, kind, context=""):
+    """NdrError for the first of `names` that no spec of `kind` ("input",
+    "output") has; `context` starts the message ("--input: ")."""
+    known = {s.name for s in specs}
+    for name in names:
+        if name not in known:
+            raise NdrError(f"{context}model '{model_name}' has no {kind} '{name}' "
+                           f"({kind}s: {_names(specs)})", errors.ARG)
+
+
 class Model:
     """A model of a library that ndrc --emit=lib compiled.
 
@@ -108,11 +118,7 @@ class Model:
     def run(self, inputs, seed=0, out=None):
         """One run on {input name: array}; returns {output name: array}."""
         seed = _check_seed(seed)
-        known = {s.name for s in self.inputs}
-        for name in inputs:
-            if name not in known:
-                raise NdrError(f"model '{self.name}' has no input '{name}' "
-                               f"(inputs: {_names(self.inputs)})", errors.ARG)
+        check_names(inputs, self.inputs, self.name, "input")
         arrays = []
         for spec in self.inputs:
             if spec.name not in inputs:
@@ -120,11 +126,7 @@ class Model:
                                errors.MISSING)
             arrays.append(to_array(inputs[spec.name], spec, f"input '{spec.name}'"))
         out = dict(out or {})
-        known = {s.name for s in self.outputs}
-        for name in out:
-            if name not in known:
-                raise NdrError(f"model '{self.name}' has no output '{name}' "
-                               f"(outputs: {_names(self.outputs)})", errors.ARG)
+        check_names(out, self.outputs, self.name, "output")
         results = {}
         for spec in self.outputs:
             if spec.name in out:
