@@ -75,6 +75,15 @@ uint16_t ndr_f32_to_bf16(float value) {
 
 float ndr_bf16_to_f32(uint16_t bits) { return floatOf(uint32_t(bits) << 16); }
 
+// LLVM's x86 backend keeps bf16 values in f32 registers on CPUs without
+// AVX512-BF16 (Zen 3, say) and rounds them back with this compiler-rt
+// function, for bf16 selects and masked loads and stores in generated code.
+// GCC 12's libgcc lacks it; compiler-rt's or a newer libgcc's wins (weak).
+// The bf16 result travels in the low 16 bits of xmm0, as a float's would.
+__attribute__((weak)) float __truncsfbf2(float value) {
+  return floatOf(ndr_f32_to_bf16(value));
+}
+
 ndr_status ndr_convert_from_f32(const float *src, ndr_dtype dtype, void *dst,
                                 int64_t n) {
   switch (dtype) {

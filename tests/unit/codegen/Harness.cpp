@@ -119,6 +119,20 @@ struct Context {
   std::unique_ptr<mlir::MLIRContext> context;
 };
 
+/// compiler-rt's f32 -> bf16 rounding, which LLVM's x86 backend calls for
+/// bf16 selects and masked accesses on CPUs without AVX512-BF16 (the runtime
+/// has the same for compiled models: runtime/convert.cpp). The bf16 travels
+/// in the low 16 bits of the float's register.
+float truncateToBf16(float value) {
+  uint32_t x;
+  std::memcpy(&x, &value, sizeof x);
+  uint32_t bits = (x & 0x7FFFFFFF) > 0x7F800000 ? (x >> 16) | 0x0040
+                                                : (x + 0x7FFF + ((x >> 16) & 1)) >> 16;
+  float result;
+  std::memcpy(&result, &bits, sizeof result);
+  return result;
+}
+
 /// Parses and lowers `ir`; on failure returns null and the diagnostics.
 mlir::OwningOpRef<mlir::ModuleOp> lower(mlir::MLIRContext &context,
                                         const std::string &ir,
@@ -186,6 +200,12 @@ std::unique_ptr<Model> Model::compile(const std::string &ir,
     ADD_FAILURE() << "JIT failed: " << llvm::toString(engine.takeError());
     return nullptr;
   }
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner("__truncsfbf2")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&truncateToBf16), llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
   model->impl->engine = std::move(*engine);
   if (mlir::Operation *m = model->impl->module->lookupSymbol("m"))
     if (auto bytes = m->getAttrOfType<mlir::IntegerAttr>(mlir::ndr::kWorkspaceAttr))
