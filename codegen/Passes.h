@@ -1,4 +1,4 @@
-//===- Passes.h - lowering of the ndr dialect to CPU code -------*- C++ -*-===//
+//===- Passes.h - codegen passes both backends share ------------*- C++ -*-===//
 
 #ifndef NDR_CODEGEN_PASSES_H
 #define NDR_CODEGEN_PASSES_H
@@ -18,24 +18,23 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
+class ConversionTarget;
 class RewritePatternSet;
 namespace ndr {
 
 #define GEN_PASS_DECL
 #include "codegen/Passes.h.inc"
 
-/// Patterns of `ndr-lower-to-linalg`, one family per file.
-void populateLowerLinearPatterns(RewritePatternSet &patterns);
-void populateLowerBatchNormPatterns(RewritePatternSet &patterns, Mode mode);
-/// The lock word that train-mode batch_norm's patterns take around the update
-/// of the running statistics; declared before they run.
-void declareRunningStatsLock(ModuleOp module);
-
-/// Patterns of `ndr-lower-fusions`.
-void populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode);
-
 #define GEN_PASS_REGISTRATION
 #include "codegen/Passes.h.inc"
+
+/// Applies `patterns` until no op that `target` makes illegal is left (the
+/// conversion driver also defers erasure, so a pattern may read its op after
+/// replacing it). A pattern that cannot lower an op for a reason the user can
+/// fix says so in an error on the op; the driver's "failed to legalize" that
+/// follows adds nothing then, and is dropped.
+LogicalResult lowerAll(Operation *root, const ConversionTarget &target,
+                       RewritePatternSet &&patterns);
 
 } // namespace ndr
 } // namespace mlir

@@ -1,13 +1,10 @@
-//===- Passes.td - lowering of the ndr dialect to CPU code -*- tablegen -*-===//
+//===- Passes.td - codegen passes both backends share ----*- tablegen -*-===//
 
 #ifndef NDR_CODEGEN_PASSES_TD
 #define NDR_CODEGEN_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
-
-// The mode a model is lowered for: dropout and batch_norm depend on it.
-def CodegenModeOption : Option<"mode", "mode", "::mlir::ndr::Mode",
-    "::mlir::ndr::Mode::Infer", "infer or train", [{::mlir::ndr::modeValues()}]>;
+include "codegen/Options.td"
 
 def SeedArgument : Pass<"ndr-seed-argument", "::mlir::ModuleOp"> {
   let summary = "Give every model function a trailing i64 seed argument";
@@ -39,52 +36,6 @@ def DropInterfaceAttrs : Pass<"ndr-drop-interface-attrs", "::mlir::ModuleOp"> {
   }];
 }
 
-def LinearToBlas : Pass<"ndr-linear-to-blas", "::mlir::ModuleOp"> {
-  let summary = "Lower f32 ndr.linear to a call of the runtime's BLAS linear";
-  let description = [{
-    Replaces each f32 `ndr.linear` by a call of `ndr_linear_f32` (or
-    `ndr_linear_bias_f32`; runtime, OpenBLAS sgemm) on the buffers of its
-    operands and a fresh result buffer. `ndrc` runs it when it links the
-    runtime; without it `linear` lowers to generated loops, which the JIT
-    tests use. Each buffer travels as a 0-d `memref<f32>` view of its first
-    element, which the bare-pointer calling convention passes as a `float *`:
-    the call uses the buffers (MLIR places deallocations after it, LLVM sees
-    pointers), and one declaration fits every shape. Sizes travel as i64.
-  }];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::bufferization::BufferizationDialect",
-                           "::mlir::func::FuncDialect",
-                           "::mlir::memref::MemRefDialect"];
-}
-
-def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::ModuleOp"> {
-  let summary = "Lower linear and batch_norm to linalg on tensors";
-  let description = [{
-    What is not elementwise or a norm (those are `ndr.fusion` groups, lowered
-    by `ndr-lower-fusions`) becomes one or a few `linalg.generic`s whose bodies
-    compute in f32 (f16 and bf16 are extended on load and rounded once on
-    store): `ndr.linear` as a reduction over `[rows, out, in]` of the input
-    collapsed to rows and the untransposed `[out, in]` weight plus a bias
-    epilogue; `ndr.batch_norm` with batch statistics (train; the running
-    statistics updated in place) or, for the f16/bf16 batch norms that
-    `ndr-decompose-batch-norm` leaves, running statistics (infer).
-
-    It is the last lowering of the `ndr` dialect, through a conversion target
-    that makes the whole dialect illegal: an op left is an error. Runs of a
-    model may overlap, so the train-mode update of the running statistics
-    holds a spin lock, the module's `ndr_running_stats_lock` global.
-  }];
-  let options = [CodegenModeOption];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::bufferization::BufferizationDialect",
-                           "::mlir::linalg::LinalgDialect",
-                           "::mlir::memref::MemRefDialect",
-                           "::mlir::math::MathDialect",
-                           "::mlir::scf::SCFDialect",
-                           "::mlir::tensor::TensorDialect",
-                           "::mlir::vector::VectorDialect"];
-}
-
 def OutlineFusions : Pass<"ndr-outline-fusions", "::mlir::ModuleOp"> {
   let summary = "Make each ndr.fusion of a model a call to a kernel, one per kind";
   let description = [{
@@ -105,84 +56,6 @@ def OutlineFusions : Pass<"ndr-outline-fusions", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::LLVM::LLVMDialect"];
-}
-
-def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
-  let summary = "Lower ndr.fusion groups to vectorized row kernels";
-  let description = [{
-    Each `ndr.fusion` becomes one `scf.forall` over the rows of its shape
-    viewed as `[rows, size]` (the normalized dimensions of its norm; without a
-    norm, trailing dimensions over which every operand reads as a row vector,
-    a per-row value or a short row, or the flat tensor in rows of up to 4096
-    when every operand is the full tensor). A row is swept in `vector<8xf32>`
-    chunks, the last masked when the size is not a multiple of 8; each chunk
-    evaluates the group's ops as f32 vector arithmetic (f16 and bf16 are
-    extended on load and rounded once on store).
-
-    Each sweep steps over 4 chunks at a time (32, one Philox evaluation, with
-    dropout), then the remaining whole chunks, then the masked tail; a sum is
-    kept in 4 partial sums, one per chunk of a step, so that its adds do not
-    form one chain.
-
-    With a norm, sweep 1 evaluates the prologue once per element, keeps the
-    norm's input in a stack scratch row (rows up to 16384 elements whose
-    operands fit in L1 with it, or whose prologue is costly to recompute;
-    others recompute it), accumulates its sum (layer) or sum of squares (rms)
-    and writes the prologue's results; layer norm then sums the squared
-    deviations from the mean over the scratch row (two-pass variance); the
-    last sweep normalizes, evaluates the epilogue and prefetches the next
-    row of each operand read as a row vector (from sweep 1 on when the input
-    is recomputed: long rows). Train-mode dropout draws
-    Philox4x32-10 once per element: 32 blocks per `vector<32xi32>`
-    evaluation when rows are whole blocks, one per lane when chunks straddle
-    blocks.
-
-    Then `math.erfc`, `math.exp` and `math.tanh` become polynomial
-    approximations (vectorizable, no libm calls).
-  }];
-  let options = [CodegenModeOption];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::bufferization::BufferizationDialect",
-                           "::mlir::linalg::LinalgDialect",
-                           "::mlir::math::MathDialect",
-                           "::mlir::memref::MemRefDialect",
-                           "::mlir::scf::SCFDialect",
-                           "::mlir::tensor::TensorDialect",
-                           "::mlir::vector::VectorDialect"];
-}
-
-def HoistLoopAllocas : Pass<"ndr-hoist-loop-allocas", "::mlir::func::FuncOp"> {
-  let summary = "Serial code: move the stack scratch of parallel loops to the entry";
-  let description = [{
-    Moves every statically shaped `memref.alloca` inside an `scf.parallel`
-    (the scratch row of a norm kernel) to the entry block of its function.
-    Only for serial code, where iterations run one at a time: the threaded
-    pipeline gets a `memref.alloca_scope` per iteration from
-    `convert-scf-to-openmp` instead.
-  }];
-}
-
-def NontemporalStores : Pass<"ndr-nontemporal-stores", "::mlir::ModuleOp"> {
-  let summary = "Non-temporal stores for outputs larger than the cache";
-  let description = [{
-    After bufferization: each unmasked, in-bounds 1-D `vector.transfer_write`
-    of 16 bytes or more into a view of an output argument of at least
-    `threshold` bytes becomes a non-temporal `vector.store` when its address
-    is aligned to the vector, and an ordinary store otherwise: a loop whose
-    stores stay aligned from step to step (a sweep over a row) is versioned
-    once on its first stores' alignment, other stores check their own. An
-    output is an argument of a function nothing in the module calls (the
-    lowering writes no input), or of a kernel whose every call passes such
-    an argument: an intermediate the model reads again stays in the cache.
-    An ordinary store reads the line for ownership first, a quarter of a norm
-    kernel's traffic. A `seq_cst` fence before each return orders the stores.
-  }];
-  let options = [Option<"threshold", "threshold", "int64_t", "16 << 20",
-                        "the smallest output, in bytes, stored non-temporally">];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
-                           "::mlir::memref::MemRefDialect",
-                           "::mlir::scf::SCFDialect",
-                           "::mlir::vector::VectorDialect"];
 }
 
 def PlanWorkspace : Pass<"ndr-plan-workspace", "::mlir::ModuleOp"> {

@@ -23,8 +23,9 @@
 
 #include "codegen/Activations.h"
 #include "codegen/CodegenUtils.h"
-#include "codegen/Passes.h"
+#include "codegen/cpu/Passes.h"
 #include "codegen/Philox.h"
+#include "codegen/RowView.h"
 #include "dialect/Fusion.h"
 #include "dialect/NdrOps.h"
 
@@ -57,79 +58,6 @@ constexpr int64_t kMaxScratchRow = 16384;
 /// when its operands' rows and the scratch row would not fit together in this
 /// much L1 (a 4096-wide RMSNorm(x + r), as the hand kernel found).
 constexpr int64_t kL1Bytes = 32 * 1024;
-/// A group without a norm grows its rows over trailing dimensions up to this
-/// many elements; an operand that must be repeated into a row (a bias inside
-/// it) costs that many elements once per run.
-constexpr int64_t kMaxRow = 16384;
-
-int64_t product(ArrayRef<int64_t> shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t(1),
-                         std::multiplies<int64_t>());
-}
-
-
-/// The group's shape viewed as [rows, size]: rows are the dimensions from
-/// `firstRowDim` on; `flat` views the whole tensor as rows of `size`
-/// (every operand is the full tensor or a single value).
-struct RowSpace {
-  SmallVector<int64_t> shape;
-  int64_t firstRowDim = 0;
-  bool flat = false;
-  int64_t rows = 1, size = 1;
-};
-
-/// The largest divisor of `n` up to 4096, a multiple of 8 if there is one.
-int64_t flatRowSize(int64_t n) {
-  int64_t best = 1;
-  for (int64_t c = std::min<int64_t>(n, 4096); c >= 1; --c) {
-    if (n % c)
-      continue;
-    if (c % kLanes == 0)
-      return c;
-    best = std::max(best, c);
-  }
-  return best;
-}
-
-RowSpace chooseRowSpace(FusionOp fusion) {
-  RowSpace space;
-  space.shape.assign(fusion.getShape().begin(), fusion.getShape().end());
-  int64_t rank = space.shape.size(), total = product(space.shape);
-  Block &body = fusion.getBody().front();
-  if (Operation *root = fusion.getRoot()) {
-    space.firstRowDim = rank - getNormalizedRank(root);
-  } else if (llvm::all_of(body.getArgumentTypes(), [&](Type type) {
-               int64_t n = cast<RankedTensorType>(type).getNumElements();
-               return n == total || n == 1;
-             })) {
-    space.flat = true;
-    space.size = flatRowSize(total);
-    space.rows = total / space.size;
-    return space;
-  } else {
-    // Grow the rows over trailing dimensions while every operand still reads
-    // as a row vector, a per-row value or a (short) row.
-    space.firstRowDim = rank - 1;
-    while (space.firstRowDim > 0 &&
-           product(ArrayRef(space.shape).drop_front(space.firstRowDim)) < kMaxRow) {
-      int64_t next = space.firstRowDim - 1;
-      int64_t nextSize = product(ArrayRef(space.shape).drop_front(next));
-      bool ok = llvm::all_of(body.getArgumentTypes(), [&](Type type) {
-        RowAccess access = classifyRowAccess(cast<RankedTensorType>(type).getShape(),
-                                             space.shape, next);
-        return access == RowAccess::Full || access == RowAccess::PerRow ||
-               (access == RowAccess::InRow && nextSize <= kMaxRow);
-      });
-      if (!ok)
-        break;
-      space.firstRowDim = next;
-    }
-  }
-  space.size = product(ArrayRef(space.shape).drop_front(space.firstRowDim));
-  space.rows = total / space.size;
-  return space;
-}
-
 /// How the kernel reads one operand: `view` is [leafRows, size] for a
 /// vector per row or [leafRows] for a value per row; the operand's row for
 /// the group's row r is r itself (`identity`), or the sum over `terms` of
@@ -159,7 +87,6 @@ Leaf buildLeaf(OpBuilder &b, Location loc, Value operand, const RowSpace &space)
     return leaf;
   }
   ArrayRef<int64_t> shape = space.shape, operandShape = type.getShape();
-  int64_t rank = shape.size(), offset = rank - operandShape.size();
   RowAccess access = classifyRowAccess(operandShape, shape, space.firstRowDim);
   if (access == RowAccess::InRow) {
     // Repeat the operand into one whole row, once per run.
@@ -176,25 +103,11 @@ Leaf buildLeaf(OpBuilder &b, Location loc, Value operand, const RowSpace &space)
                           RankedTensorType::get({1, space.size}, elementType));
     return leaf;
   }
+  OperandView view = viewOperand(operandShape, space);
   leaf.vector = access == RowAccess::Full;
-  // The outer dimensions the operand varies along, and its strides there.
-  SmallVector<int64_t> used;
-  bool allOuter = true;
-  for (int64_t dim = 0; dim < space.firstRowDim; ++dim) {
-    if (shape[dim] == 1)
-      continue;
-    if (dim >= offset && operandShape[dim - offset] != 1)
-      used.push_back(dim);
-    else
-      allOuter = false;
-  }
-  int64_t leafRows = 1;
-  for (int64_t dim : llvm::reverse(used)) {
-    int64_t outerStride = product(shape.slice(dim + 1, space.firstRowDim - dim - 1));
-    leaf.terms.push_back({outerStride, shape[dim], leafRows});
-    leafRows *= shape[dim];
-  }
-  leaf.identity = allOuter;
+  leaf.identity = view.identity;
+  leaf.terms = view.terms;
+  int64_t leafRows = view.leafRows;
   leaf.view = reshapeTo(
       b, loc, operand,
       leaf.vector ? RankedTensorType::get({leafRows, space.size}, elementType)

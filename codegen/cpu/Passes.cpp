@@ -1,7 +1,7 @@
 //===- Passes.cpp - ndr-lower-to-linalg and ndr-lower-fusions ---------------===//
 
 #include "codegen/CodegenUtils.h"
-#include "codegen/Passes.h"
+#include "codegen/cpu/Passes.h"
 #include "dialect/NdrOps.h"
 
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
@@ -12,31 +12,11 @@
 namespace mlir::ndr {
 #define GEN_PASS_DEF_LOWERTOLINALG
 #define GEN_PASS_DEF_LOWERFUSIONS
-#include "codegen/Passes.h.inc"
+#include "codegen/cpu/Passes.h.inc"
 } // namespace mlir::ndr
 
 using namespace mlir;
 using namespace mlir::ndr;
-
-/// Applies `patterns` until no op that `target` makes illegal is left (the
-/// conversion driver also defers erasure, so a pattern may read its op after
-/// replacing it). A pattern that cannot lower an op for a reason the user can
-/// fix says so in an error on the op; the driver's "failed to legalize" that
-/// follows adds nothing then, and is dropped. An op no pattern knows gets
-/// only the driver's error.
-static LogicalResult lowerAll(Operation *root, const ConversionTarget &target,
-                              RewritePatternSet &&patterns) {
-  bool explained = false;
-  ScopedDiagnosticHandler handler(root->getContext(), [&](Diagnostic &diag) {
-    if (diag.getSeverity() != DiagnosticSeverity::Error)
-      return failure();
-    if (explained && StringRef(diag.str()).starts_with("failed to legalize"))
-      return success();
-    explained = true;
-    return failure();
-  });
-  return applyPartialConversion(root, target, std::move(patterns));
-}
 
 namespace {
 

@@ -1,7 +1,7 @@
 //===- LowerLinear.cpp - ndr.linear to linalg -----------------------------===//
 
 #include "codegen/CodegenUtils.h"
-#include "codegen/Passes.h"
+#include "codegen/cpu/Passes.h"
 #include "dialect/NdrOps.h"
 
 #include "mlir/IR/PatternMatch.h"

@@ -1,7 +1,7 @@
 //===- LowerBatchNorm.cpp - ndr.batch_norm to linalg ----------------------===//
 
 #include "codegen/CodegenUtils.h"
-#include "codegen/Passes.h"
+#include "codegen/cpu/Passes.h"
 #include "dialect/NdrOps.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

@@ -1,11 +1,11 @@
 //===- LinearToBlas.cpp - ndr-linear-to-blas ------------------------------===//
 
-#include "codegen/Passes.h"
+#include "codegen/cpu/Passes.h"
 #include "dialect/NdrOps.h"
 
 namespace mlir::ndr {
 #define GEN_PASS_DEF_LINEARTOBLAS
-#include "codegen/Passes.h.inc"
+#include "codegen/cpu/Passes.h.inc"
 } // namespace mlir::ndr
 
 using namespace mlir;

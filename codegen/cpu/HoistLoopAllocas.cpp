@@ -7,11 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Passes.h"
+#include "codegen/cpu/Passes.h"
 
 namespace mlir::ndr {
 #define GEN_PASS_DEF_HOISTLOOPALLOCAS
-#include "codegen/Passes.h.inc"
+#include "codegen/cpu/Passes.h.inc"
 } // namespace mlir::ndr
 
 using namespace mlir;

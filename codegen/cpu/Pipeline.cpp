@@ -1,7 +1,7 @@
-//===- Pipeline.cpp - ndr-lower-cpu ---------------------------------------===//
+//===- Pipeline.cpp - ndr-lower-cpu -----------------------------------------===//
 
 #include "codegen/Pipeline.h"
-#include "codegen/Passes.h"
+#include "codegen/cpu/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
@@ -112,13 +112,4 @@ void ndr::registerCpuLoweringExtensions(DialectRegistry &registry) {
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   vector::registerBufferizableOpInterfaceExternalModels(registry);
   registerCpuTranslations(registry);
-}
-
-void ndr::registerCodegenPasses() {
-  registerNdrCodegenPasses();
-  PassPipelineRegistration<CpuLoweringOptions>(
-      "ndr-lower-cpu",
-      "Lower ndr models to the LLVM dialect for the CPU (bare-pointer ABI, "
-      "see codegen/README.md)",
-      buildCpuLoweringPipeline);
 }

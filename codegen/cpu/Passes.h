@@ -1,0 +1,30 @@
+//===- Passes.h - lowering of the ndr dialect to CPU code -------*- C++ -*-===//
+
+#ifndef NDR_CODEGEN_CPU_PASSES_H
+#define NDR_CODEGEN_CPU_PASSES_H
+
+#include "codegen/Passes.h"
+
+namespace mlir {
+namespace ndr {
+
+#define GEN_PASS_DECL
+#include "codegen/cpu/Passes.h.inc"
+
+/// Patterns of `ndr-lower-to-linalg`, one family per file.
+void populateLowerLinearPatterns(RewritePatternSet &patterns);
+void populateLowerBatchNormPatterns(RewritePatternSet &patterns, Mode mode);
+/// The lock word that train-mode batch_norm's patterns take around the update
+/// of the running statistics; declared before they run.
+void declareRunningStatsLock(ModuleOp module);
+
+/// Patterns of `ndr-lower-fusions`.
+void populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode);
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/cpu/Passes.h.inc"
+
+} // namespace ndr
+} // namespace mlir
+
+#endif // NDR_CODEGEN_CPU_PASSES_H
