@@ -9,6 +9,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "libndr_runtime reads and writes little-endian files in place"
@@ -59,6 +60,19 @@ ndr_status fillNormal(const ndr_tensor_desc &t, void *dst, float stddev,
 bool shouldQuietOpenmp();
 // Makes the calling thread's next parallel regions do so.
 void quietOpenmp();
+
+// The device side of a CUDA model (cuda_model.cpp). cudaCreate loads the
+// driver and the kernels, copies the parameters (`hostState`: params...,
+// derived..., as the descriptor orders them) to the device and runs init
+// there.
+struct CudaModel;
+ndr_status cudaCreate(const ndr_model_desc &desc,
+                      const std::vector<void *> &hostState, CudaModel **out);
+ndr_status cudaRun(CudaModel &model, const void *const *inputs,
+                   void *const *outputs, uint64_t seed);
+ndr_status cudaRunDevice(CudaModel &model, const void *const *inputs,
+                         void *const *outputs, uint64_t seed, void *stream);
+void cudaDestroy(CudaModel *model);
 
 // What the .npy and safetensors header parsers share: a cursor over the
 // header text and errors that say where it went wrong.

@@ -22,6 +22,8 @@ struct ndr_model {
   std::mutex workspaceMutex;
   std::vector<void *> idleWorkspaces;
   size_t numWorkspaces = 0;
+  // A CUDA model's device buffers and run contexts (state is then empty).
+  ndr_rt::CudaModel *cuda = nullptr;
 };
 
 namespace {
@@ -66,9 +68,17 @@ ndr_status ndr_rt::checkDesc(const ndr_model_desc &desc) {
     return status;
   if (ndr_status status = checkGroup(desc, "output", desc.num_outputs, desc.outputs))
     return status;
-  if (!desc.run)
-    return fail(NDR_ERR_ARG, "{}: no run function", modelName(desc));
-  if (desc.num_derived > 0 && !desc.init)
+  if (desc.target != NDR_TARGET_CPU && desc.target != NDR_TARGET_CUDA)
+    return fail(NDR_ERR_ARG, "{}: unknown target {}", modelName(desc),
+                static_cast<int>(desc.target));
+  bool cuda = desc.target == NDR_TARGET_CUDA;
+  if (cuda ? !desc.run_device : !desc.run)
+    return fail(NDR_ERR_ARG, "{}: no {} function", modelName(desc),
+                cuda ? "run_device" : "run");
+  if (cuda ? desc.run || desc.init : desc.run_device || desc.init_device)
+    return fail(NDR_ERR_ARG, "{}: a {} model with {} functions", modelName(desc),
+                cuda ? "CUDA" : "CPU", cuda ? "CPU" : "device");
+  if (desc.num_derived > 0 && (cuda ? !desc.init_device : !desc.init))
     return fail(NDR_ERR_ARG, "{}: derived values but no init function",
                 modelName(desc));
   if (desc.workspace_bytes < 0)
@@ -141,6 +151,14 @@ ndr_status setUp(ndr_model &model, const char *paramsPath, uint64_t seed) {
   ndr_safetensors_close(file);
   if (status)
     return status;
+  if (desc.target == NDR_TARGET_CUDA) {
+    // The parameters live on the device; the host copies are done with.
+    status = ndr_rt::cudaCreate(desc, model.state, &model.cuda);
+    for (void *buffer : model.state)
+      ndr_free(buffer);
+    model.state.clear();
+    return status;
+  }
   if (desc.init)
     desc.init(model.state.data());
   return NDR_OK;
@@ -240,6 +258,8 @@ ndr_status ndr_model_run(const ndr_model *model, const void *const *inputs,
                   desc.outputs[i].name);
     buffers.push_back(outputs[i]);
   }
+  if (model->cuda)
+    return ndr_rt::cudaRun(*model->cuda, inputs, outputs, seed);
   void *workspace = nullptr;
   if (desc.workspace_bytes > 0) {
     workspace = leaseWorkspace(*const_cast<ndr_model *>(model));
@@ -256,9 +276,27 @@ ndr_status ndr_model_run(const ndr_model *model, const void *const *inputs,
   return NDR_OK;
 }
 
+ndr_status ndr_model_run_device(const ndr_model *model, const void *const *d_inputs,
+                                void *const *d_outputs, uint64_t seed,
+                                void *stream) {
+  if (!model)
+    return fail(NDR_ERR_ARG, "ndr_model_run_device: null model");
+  if (!model->cuda)
+    return fail(NDR_ERR_ARG,
+                "{}: ndr_model_run_device needs a CUDA model (ndrc --target=cuda); "
+                "this one runs on the CPU",
+                modelName(*model->desc));
+  return ndr_rt::cudaRunDevice(*model->cuda, d_inputs, d_outputs, seed, stream);
+}
+
+ndr_target ndr_model_target(const ndr_model *model) {
+  return model && model->cuda ? NDR_TARGET_CUDA : NDR_TARGET_CPU;
+}
+
 void ndr_model_destroy(ndr_model *model) {
   if (!model)
     return;
+  ndr_rt::cudaDestroy(model->cuda);
   for (void *buffer : model->state)
     ndr_free(buffer);
   for (void *workspace : model->idleWorkspaces)

@@ -18,6 +18,13 @@
  * output buffers are the caller's. The workspace holds the run's
  * intermediates at offsets the compiler planned (ndr-plan-workspace): each
  * concurrent run needs its own, and ndr_model_run keeps them for reuse.
+ *
+ * A CUDA model (target NDR_TARGET_CUDA, `ndrc --target=cuda`) has the same
+ * buffers in device memory, allocated by ndr_model_create (parameters,
+ * derived values, and for ndr_model_run one set of input, output and
+ * workspace buffers per concurrent run), and its functions enqueue their
+ * work on a CUstream. ndr_model_run copies host inputs in and outputs out;
+ * ndr_model_run_device takes the caller's device buffers and stream.
  */
 #ifndef NDR_MODEL_H
 #define NDR_MODEL_H
@@ -49,6 +56,9 @@ typedef struct ndr_tensor_desc {
   float init_std;
 } ndr_tensor_desc;
 
+/* The kind of machine a compiled model runs on. */
+typedef enum ndr_target { NDR_TARGET_CPU = 0, NDR_TARGET_CUDA = 1 } ndr_target;
+
 typedef struct ndr_model_desc {
   const char *name;
   int32_t num_inputs, num_params, num_derived, num_outputs;
@@ -63,6 +73,13 @@ typedef struct ndr_model_desc {
   void (*run)(void **buffers, uint64_t seed);
   /* The bytes of the workspace that run takes after the outputs; 0: none. */
   int64_t workspace_bytes;
+  /* Where the model runs. NDR_TARGET_CPU: init and run above. NDR_TARGET_CUDA:
+   * init_device and run_device below, on device buffers, enqueued on
+   * `stream` (a CUstream; the host code returns before the work is done);
+   * init and run are NULL. */
+  ndr_target target;
+  void (*init_device)(void **buffers, void *stream);
+  void (*run_device)(void **buffers, uint64_t seed, void *stream);
 } ndr_model_desc;
 
 /* Philox streams of the default values drawn by ndr_fill_normal (counter
@@ -91,6 +108,22 @@ ndr_status ndr_model_create(const ndr_model_desc *desc, const char *params_path,
  * pages for their intermediates. */
 ndr_status ndr_model_run(const ndr_model *model, const void *const *inputs,
                          void *const *outputs, uint64_t seed);
+
+/* A run of a CUDA model on the caller's device memory: d_inputs[i] and
+ * d_outputs[i] are device pointers (CUdeviceptr values, 16-byte aligned) to
+ * the data of desc->inputs[i] and desc->outputs[i], in the device's primary
+ * context (NDR_CUDA_DEVICE, default 0). The work is enqueued on `stream` (a
+ * CUstream; NULL: the legacy default stream) and the call returns without
+ * waiting for it: read the outputs after synchronizing that stream. Runs may
+ * overlap on different streams; each takes a workspace that the model keeps
+ * and that no earlier run still uses on the device. NDR_ERR_ARG for a CPU
+ * model. */
+ndr_status ndr_model_run_device(const ndr_model *model, const void *const *d_inputs,
+                                void *const *d_outputs, uint64_t seed,
+                                void *stream);
+
+/* The target of a created model. */
+ndr_target ndr_model_target(const ndr_model *model);
 
 /* NULL is ignored. */
 void ndr_model_destroy(ndr_model *model);

@@ -29,11 +29,13 @@ typedef enum ndr_status {
   NDR_ERR_MISSING = 5, /* a named tensor is absent */
   NDR_ERR_ARG = 6,     /* a caller passed an invalid argument (an executable:
                         * a bad command line) */
-  NDR_ERR_NOMEM = 7    /* memory allocation failed */
+  NDR_ERR_NOMEM = 7,   /* memory allocation failed (host or device) */
+  NDR_ERR_DEVICE = 8   /* a CUDA driver or cuBLAS call failed (the message
+                        * names the call and the driver's error) */
 } ndr_status;
 
 /* The largest status: statuses are NDR_OK..NDR_STATUS_MAX. */
-#define NDR_STATUS_MAX NDR_ERR_NOMEM
+#define NDR_STATUS_MAX NDR_ERR_DEVICE
 
 /* Short name of a status ("ok", "I/O error", "format error", ...; "unknown
  * status" for a value outside NDR_OK..NDR_STATUS_MAX). */
@@ -236,6 +238,16 @@ void ndr_linear_f32(const float *x, const float *w, float *y, int64_t rows,
                     int64_t in, int64_t out);
 void ndr_linear_bias_f32(const float *x, const float *w, const float *b,
                          float *y, int64_t rows, int64_t in, int64_t out);
+
+/* The same on a CUDA device, through cuBLAS (libcublas, opened with dlopen
+ * on first use): y = x * w^T on device buffers of `dtype` (NDR_F32, NDR_F16
+ * or NDR_BF16; f32 accumulation, no TF32), enqueued on `stream` (a CUstream).
+ * Generated code of the CUDA target calls it during a run; a failure is the
+ * run's status (NDR_ERR_IO when cuBLAS cannot be loaded, NDR_ERR_DEVICE when
+ * it fails). Under the emulator (NDR_CUDA_EMULATE=1) it computes on the host
+ * with OpenBLAS. */
+void ndr_cuda_linear(const void *x, const void *w, void *y, int64_t rows,
+                     int64_t in, int64_t out, int32_t dtype, void *stream);
 
 #ifdef __cplusplus
 }

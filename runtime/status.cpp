@@ -41,6 +41,8 @@ const char *ndr_status_name(ndr_status status) {
     return "invalid argument";
   case NDR_ERR_NOMEM:
     return "out of memory";
+  case NDR_ERR_DEVICE:
+    return "device error";
   }
   return "unknown status";
 }

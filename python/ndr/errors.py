@@ -1,7 +1,7 @@
 """The errors of the Python package, with the status codes of docs/errors.md."""
 
 # ndr_status (runtime/ndr_runtime.h): the values are stable.
-OK, IO, FORMAT, SHAPE, DTYPE, MISSING, ARG, NOMEM = range(8)
+OK, IO, FORMAT, SHAPE, DTYPE, MISSING, ARG, NOMEM, DEVICE = range(9)
 STATUS_NAMES = {
     OK: "ok",
     IO: "I/O error",
@@ -11,6 +11,7 @@ STATUS_NAMES = {
     MISSING: "missing tensor",
     ARG: "invalid argument",
     NOMEM: "out of memory",
+    DEVICE: "device error",
 }
 
 

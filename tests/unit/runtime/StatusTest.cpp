@@ -21,6 +21,7 @@ TEST(RuntimeStatus, NamesEveryStatus) {
   EXPECT_STREQ(ndr_status_name(NDR_ERR_MISSING), "missing tensor");
   EXPECT_STREQ(ndr_status_name(NDR_ERR_ARG), "invalid argument");
   EXPECT_STREQ(ndr_status_name(NDR_ERR_NOMEM), "out of memory");
+  EXPECT_STREQ(ndr_status_name(NDR_ERR_DEVICE), "device error");
 }
 
 // The values are exit codes of generated executables (docs/errors.md): they
@@ -34,7 +35,8 @@ TEST(RuntimeStatus, ValuesAreStable) {
   EXPECT_EQ(NDR_ERR_MISSING, 5);
   EXPECT_EQ(NDR_ERR_ARG, 6);
   EXPECT_EQ(NDR_ERR_NOMEM, 7);
-  EXPECT_EQ(NDR_STATUS_MAX, NDR_ERR_NOMEM);
+  EXPECT_EQ(NDR_ERR_DEVICE, 8);
+  EXPECT_EQ(NDR_STATUS_MAX, NDR_ERR_DEVICE);
 }
 
 TEST(RuntimeStatus, EveryStatusHasItsOwnName) {

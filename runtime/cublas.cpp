@@ -1,0 +1,151 @@
+// cublas.cpp - ndr.linear on a CUDA device, through cuBLAS.
+//
+// The GPU counterpart of linear.cpp: the one computation the runtime does
+// not leave to generated code. libcublas is opened with dlopen on the first
+// linear, so a model without one never needs it. f16 and bf16 go through
+// cublasGemmEx with f32 accumulation, f32 with CUBLAS_COMPUTE_32F (no TF32:
+// the results stay within the tolerances of DESIGN.md section 9).
+#include "runtime/cuda_driver.h"
+#include "runtime/cuda_run.h"
+#include "runtime/internal.h"
+
+#include <dlfcn.h>
+
+#include <climits>
+#include <vector>
+
+using namespace ndr_rt::cuda;
+
+namespace {
+
+using Handle = void *;
+using Status = int;
+constexpr int kOpN = 0, kOpT = 1;
+constexpr int kR32F = 0, kR16F = 2, kR16BF = 14; // cudaDataType
+constexpr int kCompute32F = 68;                   // cublasComputeType_t
+constexpr int kGemmDefault = -1;                  // cublasGemmAlgo_t
+
+struct Cublas {
+  Status (*create)(Handle *handle);
+  Status (*destroy)(Handle handle);
+  Status (*setStream)(Handle handle, void *stream);
+  Status (*gemmEx)(Handle handle, int transa, int transb, int m, int n, int k,
+                   const void *alpha, const void *a, int aType, int lda,
+                   const void *b, int bType, int ldb, const void *beta, void *c,
+                   int cType, int ldc, int computeType, int algo);
+  const char *(*statusName)(Status status); // may be missing
+};
+
+// libcublas's functions, or null with the reason in `why`.
+const Cublas *loadCublas(std::string &why) {
+  static Cublas table;
+  static std::string error;
+  static bool loaded = [] {
+    void *library = nullptr;
+    for (const char *name : {"libcublas.so.13", "libcublas.so.12", "libcublas.so"})
+      if ((library = dlopen(name, RTLD_NOW | RTLD_LOCAL)))
+        break;
+    if (!library) {
+      error = "cannot open libcublas.so.13, .12 or .so";
+      return false;
+    }
+    auto symbol = [&](const char *name, auto &slot) {
+      slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(
+          dlsym(library, name));
+      if (!slot && error.empty())
+        error = fmt::format("libcublas has no {}", name);
+    };
+    symbol("cublasCreate_v2", table.create);
+    symbol("cublasDestroy_v2", table.destroy);
+    symbol("cublasSetStream_v2", table.setStream);
+    symbol("cublasGemmEx", table.gemmEx);
+    table.statusName = reinterpret_cast<const char *(*)(Status)>(
+        dlsym(library, "cublasGetStatusName"));
+    return error.empty();
+  }();
+  why = error;
+  return loaded ? &table : nullptr;
+}
+
+std::string statusName(const Cublas &cublas, Status status) {
+  if (cublas.statusName)
+    if (const char *name = cublas.statusName(status))
+      return name;
+  return fmt::format("cuBLAS status {}", status);
+}
+
+thread_local RunState *currentRun = nullptr;
+
+// The emulator's device memory is host memory: OpenBLAS on f32 copies.
+void hostLinear(const void *x, const void *w, void *y, int64_t rows, int64_t in,
+                int64_t out, ndr_dtype dtype) {
+  if (dtype == NDR_F32) {
+    ndr_linear_f32(static_cast<const float *>(x), static_cast<const float *>(w),
+                   static_cast<float *>(y), rows, in, out);
+    return;
+  }
+  std::vector<float> xf(rows * in), wf(out * in), yf(rows * out);
+  ndr_convert_to_f32(x, dtype, xf.data(), rows * in);
+  ndr_convert_to_f32(w, dtype, wf.data(), out * in);
+  ndr_linear_f32(xf.data(), wf.data(), yf.data(), rows, in, out);
+  ndr_convert_from_f32(yf.data(), dtype, y, rows * out);
+}
+
+} // namespace
+
+namespace ndr_rt::cuda {
+
+RunScope::RunScope(RunState &state) : previous(currentRun) { currentRun = &state; }
+RunScope::~RunScope() { currentRun = previous; }
+RunState *RunScope::current() { return currentRun; }
+
+void releaseRunState(RunState &state) {
+  std::string why;
+  if (state.cublas)
+    if (const Cublas *cublas = loadCublas(why))
+      cublas->destroy(state.cublas);
+  state.cublas = nullptr;
+}
+
+} // namespace ndr_rt::cuda
+
+extern "C" void ndr_cuda_linear(const void *x, const void *w, void *y, int64_t rows,
+                                int64_t in, int64_t out, int32_t dtype,
+                                void *stream) {
+  if (hasPendingError())
+    return;
+  auto type = static_cast<ndr_dtype>(dtype);
+  if (emulated())
+    return hostLinear(x, w, y, rows, in, out, type);
+  if (rows > INT_MAX || in > INT_MAX || out > INT_MAX)
+    return setPendingError(NDR_ERR_ARG,
+                           fmt::format("linear [{}, {}] x [{}, {}]^T: cuBLAS takes "
+                                       "dimensions up to 2^31 - 1",
+                                       rows, in, out, in));
+  std::string why;
+  const Cublas *cublas = loadCublas(why);
+  if (!cublas)
+    return setPendingError(NDR_ERR_IO, fmt::format("linear needs cuBLAS: {}", why));
+  RunState *run = currentRun;
+  if (!run)
+    return setPendingError(NDR_ERR_ARG, "ndr_cuda_linear: called outside a model's run");
+  if (!run->cublas)
+    if (Status status = cublas->create(&run->cublas))
+      return setPendingError(NDR_ERR_DEVICE,
+                             fmt::format("cublasCreate: {}", statusName(*cublas, status)));
+  int cudaType = type == NDR_F16 ? kR16F : type == NDR_BF16 ? kR16BF : kR32F;
+  float alpha = 1.0f, beta = 0.0f;
+  // Row-major y[rows, out] = x[rows, in] w[out, in]^T is the column-major
+  // y^T[out, rows] = (w viewed [in, out])^T x^T.
+  Status status = cublas->setStream(run->cublas, stream);
+  if (!status)
+    status = cublas->gemmEx(run->cublas, kOpT, kOpN, static_cast<int>(out),
+                            static_cast<int>(rows), static_cast<int>(in), &alpha, w,
+                            cudaType, static_cast<int>(in), x, cudaType,
+                            static_cast<int>(in), &beta, y, cudaType,
+                            static_cast<int>(out), kCompute32F, kGemmDefault);
+  if (status)
+    setPendingError(NDR_ERR_DEVICE,
+                    fmt::format("cublasGemmEx ({} x {} x {}): {}", rows, out, in,
+                                statusName(*cublas, status)));
+}
