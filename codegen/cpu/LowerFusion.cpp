@@ -21,8 +21,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Activations.h"
 #include "codegen/CodegenUtils.h"
+#include "codegen/GroupOps.h"
 #include "codegen/cpu/Passes.h"
 #include "codegen/Philox.h"
 #include "codegen/RowView.h"
@@ -151,7 +151,7 @@ public:
     auto yield = cast<YieldOp>(body.getTerminator());
     results.assign(yield.getValues().begin(), yield.getValues().end());
     if (root)
-      markAfterRoot();
+      afterRootValues = valuesAfterRoot(fusion, root);
     // Which sweeps draw dropout masks: the prologue's (fused_add_norm's own
     // dropout is) and the epilogue's.
     if (mode == Mode::Train)
@@ -182,7 +182,7 @@ public:
             });
       return state;
     }
-    bool layer = isLayer();
+    bool layer = isLayerNorm(root);
     Value zero = f32Constant(b, loc, f32Vector, 0.0);
     if (keepsNormInput()) {
       auto scratchType = MemRefType::get({space.size}, b.getF32Type());
@@ -244,7 +244,7 @@ public:
         b, loc, f32Constant(b, loc, f32, 1.0),
         math::SqrtOp::create(b, loc,
                              arith::AddFOp::create(b, loc, var,
-                                                   f32Constant(b, loc, f32, normEps()))));
+                                                   f32Constant(b, loc, f32, normEps(root)))));
     rstdVector = vector::BroadcastOp::create(b, loc, f32Vector, rstd);
 
     // Sweep 3: normalize, then the epilogue; meanwhile the next row's
@@ -263,7 +263,7 @@ public:
         y = arith::SubFOp::create(
             b, loc, arith::SubFOp::create(b, loc, s, roughMean), meanShift);
       y = arith::MulFOp::create(b, loc, y, rstdVector);
-      auto [gamma, beta] = normParams();
+      auto [gamma, beta] = normParams(root);
       if (gamma)
         y = arith::MulFOp::create(b, loc, y, eval(gamma));
       if (beta)
@@ -398,20 +398,12 @@ private:
       result = readLeaf(arg);
     } else {
       Operation *op = value.getDefiningOp();
-      if (isa<AddOp>(op))
-        result = arith::AddFOp::create(b, loc, eval(op->getOperand(0)),
-                                       eval(op->getOperand(1)));
-      else if (isa<MulOp>(op))
-        result = arith::MulFOp::create(b, loc, eval(op->getOperand(0)),
-                                       eval(op->getOperand(1)));
-      else if (auto dropout = dyn_cast<DropoutOp>(op))
-        result = applyDropout(eval(dropout.getInput()), dropout.getP(),
-                              dropout.getStream());
-      else if (auto dropConnect = dyn_cast<DropConnectOp>(op))
-        result = applyDropout(eval(dropConnect.getInput()), dropConnect.getP(),
-                              dropConnect.getStream());
-      else
-        result = buildActivation(b, loc, op, eval(op->getOperand(0)));
+      SmallVector<Value> operands;
+      for (Value operand : op->getOperands())
+        operands.push_back(eval(operand));
+      result = buildGroupOp(
+          b, loc, op, operands,
+          [this](Value x, APFloat p, uint32_t stream) { return applyDropout(x, p, stream); });
     }
     values[value] = result;
     return result;
@@ -511,56 +503,12 @@ private:
     }
   }
 
-  /// The values that depend on the norm: computed in the last sweep.
-  void markAfterRoot() {
-    for (Value result : root->getResults())
-      afterRootValues.insert(result);
-    for (Operation &op : fusion.getBody().front())
-      if (llvm::any_of(op.getOperands(),
-                       [&](Value v) { return afterRootValues.contains(v); }))
-        for (Value result : op.getResults())
-          afterRootValues.insert(result);
-    // fused_add_norm's sum is known in sweep 1.
-    if (root->getNumResults() > 1)
-      afterRootValues.erase(root->getResult(1));
-  }
-
-  bool isLayer() {
-    if (auto fused = dyn_cast<FusedAddNormOp>(root))
-      return fused.getKind() == NormKind::Layer;
-    return isa<LayerNormOp>(root);
-  }
-
-  float normEps() {
-    if (auto norm = dyn_cast<LayerNormOp>(root))
-      return norm.getEps().convertToFloat();
-    if (auto norm = dyn_cast<RmsNormOp>(root))
-      return norm.getEps().convertToFloat();
-    return cast<FusedAddNormOp>(root).getEps().convertToFloat();
-  }
-
-  std::pair<Value, Value> normParams() {
-    if (auto norm = dyn_cast<LayerNormOp>(root))
-      return {norm.getGamma(), norm.getBeta()};
-    if (auto norm = dyn_cast<RmsNormOp>(root))
-      return {norm.getGamma(), Value()};
-    auto fused = cast<FusedAddNormOp>(root);
-    return {fused.getGamma(), fused.getBeta()};
-  }
-
   /// The norm's input at the current chunk, from the prologue; for
   /// fused_add_norm `residual + dropout(input + bias)`.
   Value normInput() {
-    auto fused = dyn_cast<FusedAddNormOp>(root);
-    if (!fused)
-      return eval(root->getOperand(0));
-    Value s = eval(fused.getInput());
-    if (fused.getBias())
-      s = arith::AddFOp::create(b, loc, s, eval(fused.getBias()));
-    if (fused.hasDropout())
-      s = applyDropout(s, *fused.getP(), *fused.getStream());
-    if (fused.getResidual())
-      s = arith::AddFOp::create(b, loc, s, eval(fused.getResidual()));
+    Value s = buildNormInput(
+        b, loc, root, [&](Value v) { return eval(v); },
+        [this](Value x, APFloat p, uint32_t stream) { return applyDropout(x, p, stream); });
     if (root->getNumResults() > 1)
       values[root->getResult(1)] = s;
     return s;
