@@ -17,7 +17,8 @@ DictionaryAttr withoutNdrAttrs(DictionaryAttr attrs) {
   SmallVector<NamedAttribute> kept;
   for (NamedAttribute attr : attrs)
     if (!attr.getName().getValue().starts_with("ndr.") ||
-        attr.getName() == ndr::kSeedArgAttr)
+        attr.getName() == ndr::kSeedArgAttr ||
+        attr.getName() == ndr::kCudaStreamArgAttr)
       kept.push_back(attr);
   return DictionaryAttr::get(attrs.getContext(), kept);
 }

@@ -32,7 +32,8 @@ def DropInterfaceAttrs : Pass<"ndr-drop-interface-attrs", "::mlir::ModuleOp"> {
     arguments, where `ndr.output` is not valid, and LLVM has no use for the
     names of inputs and parameters. The lowering runs this pass just before:
     the interface of a model stays in the ndr IR, which is where `ndrc`
-    reads it. `ndr.seed` stays: the lowering still looks for the seed by it.
+    reads it. `ndr.seed` and `ndr.cuda_stream` stay: the lowering still looks
+    for the seed and the stream by them.
   }];
 }
 

@@ -172,6 +172,42 @@ Value ndr::buildBlockDraws(OpBuilder &b, Location loc, Value fourWords) {
   return arith::ExtUIOp::create(b, loc, VectorType::get({8}, b.getI32Type()), halves);
 }
 
+Value ndr::buildChunkDraws(OpBuilder &b, Location loc, Value first, int64_t lanes,
+                           Value seed, Value stream) {
+  assert((lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8) && "lanes of a block");
+  Type i32 = b.getI32Type();
+  auto draws = VectorType::get({lanes}, i32);
+  if (lanes == 1)
+    return vector::FromElementsOp::create(
+        b, loc, draws, ValueRange{buildPhiloxDraw(b, loc, first, seed, stream)});
+  IntBuilder ib{b, loc, first.getType()};
+  Value block = ib.shr(first, ib.cst(64, 3));
+  std::array<Value, 4> words =
+      philox(ib, ib.trunc32(block), ib.trunc32(ib.shr(block, ib.cst(64, 32))), seed,
+             stream);
+  if (lanes == 8)
+    return buildBlockDraws(b, loc, vector::FromElementsOp::create(
+                                       b, loc, VectorType::get({4}, i32), words));
+  // Half h of the block's 8 draws is word h / 2: the chunk's words start at
+  // word (first % 8) / 2.
+  Value start = ib.trunc32(ib.shr(ib.bitAnd(first, ib.cst(64, 7)), ib.cst(64, 1)));
+  SmallVector<Value> chosen;
+  for (int64_t w = 0; w < lanes / 2; ++w) {
+    Value word = words[3];
+    for (int64_t c = 2; c >= 0; --c) {
+      if (c + w > 3)
+        continue;
+      word = arith::SelectOp::create(b, loc, ib.eq(start, ib.i32(c)), words[c + w], word);
+    }
+    chosen.push_back(word);
+  }
+  Value packed = vector::FromElementsOp::create(
+      b, loc, VectorType::get({lanes / 2}, i32), chosen);
+  Value halves = vector::BitCastOp::create(
+      b, loc, VectorType::get({lanes}, b.getI16Type()), packed);
+  return arith::ExtUIOp::create(b, loc, draws, halves);
+}
+
 Value ndr::buildDropoutKeep(OpBuilder &b, Location loc, Value draw, float p) {
   IntBuilder ib{b, loc, draw.getType()};
   auto threshold = static_cast<uint32_t>(std::lround(double(p) * 65536.0));

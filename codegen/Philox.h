@@ -36,6 +36,13 @@ Value buildBlockMajorWords(OpBuilder &b, Location loc, ArrayRef<Value> words);
 /// The 8 draws (vector<8xi32>) of a block from its 4 words (vector<4xi32>).
 Value buildBlockDraws(OpBuilder &b, Location loc, Value fourWords);
 
+/// The draws (vector<lanes x i32>) of the `lanes` consecutive elements from
+/// flat index `first` (i64 scalar, a multiple of `lanes`; lanes 1, 2, 4 or
+/// 8, so they share one block): one scalar Philox evaluation of that block,
+/// as one GPU thread computes it.
+Value buildChunkDraws(OpBuilder &b, Location loc, Value first, int64_t lanes,
+                      Value seed, Value stream);
+
 /// Whether elements are kept (i1, or a vector of i1) given their draws: the
 /// draw is not below `lround(p * 65536)`.
 Value buildDropoutKeep(OpBuilder &b, Location loc, Value draw, float p);

@@ -51,6 +51,44 @@ struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
 void buildCpuLoweringPipeline(OpPassManager &pm,
                               const CpuLoweringOptions &options);
 
+/// The CUDA toolkit NDR was configured with (CMake's NDR_CUDA_TOOLKIT,
+/// default /usr/local/cuda).
+std::string defaultCudaToolkit();
+
+/// Options of the `ndr-lower-cuda` pipeline.
+struct CudaLoweringOptions : public PassPipelineOptions<CudaLoweringOptions> {
+  Option<Mode> mode{*this, "mode", llvm::cl::desc("infer or train"),
+                    llvm::cl::init(Mode::Infer), modeValues()};
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("the GPU architecture (sm_80, sm_90, ...)"),
+                           llvm::cl::init("sm_90")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("what the kernels become: bin (a cubin, through ptxas) or "
+                     "isa (PTX text, which the driver compiles when it loads)"),
+      llvm::cl::init("bin")};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("the CUDA toolkit whose ptxas and libdevice are used"),
+      llvm::cl::init(defaultCudaToolkit())};
+  Option<bool> emulate{
+      *this, "emulate",
+      llvm::cl::desc("compile the kernels for the host CPU, to run under the "
+                     "runtime's emulator (NDR_CUDA_EMULATE=1) where there is "
+                     "no GPU"),
+      llvm::cl::init(false)};
+};
+
+/// Lowers a module of ndr models to the LLVM dialect for an NVIDIA GPU: host
+/// code that launches kernels held as a cubin (or PTX, or emulated), with
+/// the ABI of codegen/README.md plus a trailing CUstream.
+void buildCudaLoweringPipeline(OpPassManager &pm,
+                               const CudaLoweringOptions &options);
+
+/// The PTX of the kernels of a module lowered with format=isa, one
+/// `gpu.binary` object each.
+std::string kernelAssembly(ModuleOp module);
+
 /// Registers the codegen passes and the `ndr-lower-cpu` pipeline.
 void registerCodegenPasses();
 
@@ -62,6 +100,10 @@ void registerCpuTranslations(DialectRegistry &registry);
 /// the dialects: the bufferization models of the ops the lowering produces,
 /// and the translations above. (ndr-opt gets them from registerAll*.)
 void registerCpuLoweringExtensions(DialectRegistry &registry);
+
+/// The same for `buildCudaLoweringPipeline`: also the NVVM target, the GPU
+/// dialects' translations and the embedding of kernel binaries.
+void registerCudaLoweringExtensions(DialectRegistry &registry);
 
 /// Translates a module in the LLVM dialect to LLVM IR.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,

@@ -78,6 +78,17 @@ LogicalResult NdrDialect::verifyRegionArgAttribute(Operation *op, unsigned,
                << argIndex;
     return success();
   }
+  if (name == kCudaStreamArgAttr) {
+    auto func = dyn_cast<FunctionOpInterface>(op);
+    Type type = func ? func.getArgumentTypes()[argIndex] : Type();
+    // The token, or the CUstream pointer it becomes in the LLVM dialect.
+    StringRef dialect = type ? type.getDialect().getNamespace() : "";
+    if (!isa<UnitAttr>(attr.getValue()) || (dialect != "gpu" && dialect != "llvm"))
+      return op->emitError() << "'" << name
+                             << "' must be a unit attribute on a "
+                                "!gpu.async.token argument";
+    return success();
+  }
   if (name != kInitAttr)
     return op->emitError() << "unknown ndr argument attribute '" << name
                            << "'";

@@ -36,6 +36,9 @@ inline constexpr llvm::StringLiteral kStreamArgAttr = "ndr.stream";
 // On the i64 argument of a model or of a kernel outlined from it that holds
 // the run's dropout seed (ndr-seed-argument, ndr-outline-fusions).
 inline constexpr llvm::StringLiteral kSeedArgAttr = "ndr.seed";
+// On the !gpu.async.token argument of a function lowered for CUDA that is
+// the stream its work goes on (ndr-stream-argument): last, after the seed.
+inline constexpr llvm::StringLiteral kCudaStreamArgAttr = "ndr.cuda_stream";
 
 /// The default of a parameter given no params file: `zeros`, `ones` or
 /// `normal(STD)`.

@@ -109,12 +109,11 @@ void releaseRunState(RunState &state) {
 
 } // namespace ndr_rt::cuda
 
-extern "C" void ndr_cuda_linear(const void *x, const void *w, void *y, int64_t rows,
-                                int64_t in, int64_t out, int32_t dtype,
-                                void *stream) {
+namespace {
+void cudaLinear(const void *x, const void *w, void *y, int64_t rows, int64_t in,
+                int64_t out, ndr_dtype type, void *stream) {
   if (hasPendingError())
     return;
-  auto type = static_cast<ndr_dtype>(dtype);
   if (emulated())
     return hostLinear(x, w, y, rows, in, out, type);
   if (rows > INT_MAX || in > INT_MAX || out > INT_MAX)
@@ -128,7 +127,7 @@ extern "C" void ndr_cuda_linear(const void *x, const void *w, void *y, int64_t r
     return setPendingError(NDR_ERR_IO, fmt::format("linear needs cuBLAS: {}", why));
   RunState *run = currentRun;
   if (!run)
-    return setPendingError(NDR_ERR_ARG, "ndr_cuda_linear: called outside a model's run");
+    return setPendingError(NDR_ERR_ARG, "ndr_cuda_linear_*: called outside a model's run");
   if (!run->cublas)
     if (Status status = cublas->create(&run->cublas))
       return setPendingError(NDR_ERR_DEVICE,
@@ -149,3 +148,23 @@ extern "C" void ndr_cuda_linear(const void *x, const void *w, void *y, int64_t r
                     fmt::format("cublasGemmEx ({} x {} x {}): {}", rows, out, in,
                                 statusName(*cublas, status)));
 }
+} // namespace
+
+extern "C" {
+
+void ndr_cuda_linear_f32(const float *x, const float *w, float *y, int64_t rows,
+                         int64_t in, int64_t out, void *stream) {
+  cudaLinear(x, w, y, rows, in, out, NDR_F32, stream);
+}
+
+void ndr_cuda_linear_f16(const uint16_t *x, const uint16_t *w, uint16_t *y,
+                         int64_t rows, int64_t in, int64_t out, void *stream) {
+  cudaLinear(x, w, y, rows, in, out, NDR_F16, stream);
+}
+
+void ndr_cuda_linear_bf16(const uint16_t *x, const uint16_t *w, uint16_t *y,
+                          int64_t rows, int64_t in, int64_t out, void *stream) {
+  cudaLinear(x, w, y, rows, in, out, NDR_BF16, stream);
+}
+
+} // extern "C"

@@ -228,12 +228,15 @@ void *mgpuMemAlloc(uint64_t bytes, CUstream, bool hostShared) {
   return reinterpret_cast<void *>(ptr);
 }
 
-void mgpuMemFree(void *ptr, CUstream) {
+// Freed when the stream's work so far is done (what a function enqueued
+// may still use the buffer).
+void mgpuMemFree(void *ptr, CUstream stream) {
   if (!ptr)
     return;
   if (const Driver *driver = driverOrPending())
-    failed(*driver, driver->cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)),
-           "cuMemFree");
+    if (!failed(*driver, driver->cuStreamSynchronize(stream), "cuStreamSynchronize"))
+      failed(*driver, driver->cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)),
+             "cuMemFree");
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t bytes, CUstream stream) {

@@ -239,15 +239,20 @@ void ndr_linear_f32(const float *x, const float *w, float *y, int64_t rows,
 void ndr_linear_bias_f32(const float *x, const float *w, const float *b,
                          float *y, int64_t rows, int64_t in, int64_t out);
 
-/* The same on a CUDA device, through cuBLAS (libcublas, opened with dlopen
- * on first use): y = x * w^T on device buffers of `dtype` (NDR_F32, NDR_F16
- * or NDR_BF16; f32 accumulation, no TF32), enqueued on `stream` (a CUstream).
- * Generated code of the CUDA target calls it during a run; a failure is the
- * run's status (NDR_ERR_IO when cuBLAS cannot be loaded, NDR_ERR_DEVICE when
- * it fails). Under the emulator (NDR_CUDA_EMULATE=1) it computes on the host
- * with OpenBLAS. */
-void ndr_cuda_linear(const void *x, const void *w, void *y, int64_t rows,
-                     int64_t in, int64_t out, int32_t dtype, void *stream);
+/* The same without the bias on a CUDA device, through cuBLAS (libcublas,
+ * opened with dlopen on first use): y = x * w^T on device buffers (f16 and
+ * bf16 as their bits; f32 accumulation, no TF32), enqueued on `stream` (a
+ * CUstream). Generated code of the CUDA target calls them during a run
+ * (the bias is a kernel of its own); a failure is the run's status
+ * (NDR_ERR_IO when cuBLAS cannot be loaded, NDR_ERR_DEVICE when it fails).
+ * Under the emulator (NDR_CUDA_EMULATE=1) they compute on the host with
+ * OpenBLAS. */
+void ndr_cuda_linear_f32(const float *x, const float *w, float *y, int64_t rows,
+                         int64_t in, int64_t out, void *stream);
+void ndr_cuda_linear_f16(const uint16_t *x, const uint16_t *w, uint16_t *y,
+                         int64_t rows, int64_t in, int64_t out, void *stream);
+void ndr_cuda_linear_bf16(const uint16_t *x, const uint16_t *w, uint16_t *y,
+                          int64_t rows, int64_t in, int64_t out, void *stream);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,8 @@ int main(int argc, char **argv) {
   registry.insert<mlir::ndr::NdrDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR in process.
+  mlir::ndr::registerCudaLoweringExtensions(registry);
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "NDR optimizer driver\n", registry));

@@ -150,7 +150,7 @@ FailureOr<ModelInfo> ndr::prepareModel(func::FuncOp model) {
   // The C API's parameter names: identifiers, no keywords, all distinct.
   llvm::StringSet<> taken;
   for (StringRef api : {"_model", "_create", "_run", "_destroy", "_last_error",
-                        "_last_status", "_descriptor"})
+                        "_last_status", "_descriptor", "_run_device"})
     taken.insert(info.name + api.str());
   for (std::vector<TensorInfo> *group : {&info.inputs, &info.outputs})
     for (TensorInfo &t : *group) {
@@ -201,29 +201,45 @@ public:
                           model.derived.size() + model.outputs.size() +
                           (model.workspaceBytes > 0 ? 1 : 0);
     unsigned numInit = model.params.size() + model.derived.size();
-    write("void {}({});\n", model.runSymbol, list(numBuffers, "void *", "uint64_t"));
+    // A CUDA model's functions take the stream last.
+    StringRef stream = model.cuda ? ", void *" : "";
+    write("void {}({}{});\n", model.runSymbol,
+          list(numBuffers, "void *", "uint64_t"), stream);
     if (!model.initSymbol.empty())
-      write("void {}({});\n", model.initSymbol, list(numInit, "void *", ""));
+      write("void {}({}{});\n", model.initSymbol,
+            list(numInit, "void *", model.cuda ? "void *" : ""), "");
     write("\n");
     table("ndr_gen_inputs", model.inputs);
     table("ndr_gen_params", model.params);
     table("ndr_gen_derived", model.derived);
     table("ndr_gen_outputs", model.outputs);
-    write("static void ndr_gen_run(void **b, uint64_t seed) {{\n"
-          "  {}({});\n}}\n\n",
-          model.runSymbol, list(numBuffers, "b[{}]", "seed"));
-    if (!model.initSymbol.empty())
-      write("static void ndr_gen_init(void **b) {{\n  {}({});\n}}\n\n",
-            model.initSymbol, list(numInit, "b[{}]", ""));
+    if (model.cuda) {
+      write("static void ndr_gen_run(void **b, uint64_t seed, void *stream) {{\n"
+            "  {}({});\n}}\n\n",
+            model.runSymbol, list(numBuffers, "b[{}]", "seed, stream"));
+      if (!model.initSymbol.empty())
+        write("static void ndr_gen_init(void **b, void *stream) {{\n  {}({});\n}}\n\n",
+              model.initSymbol, list(numInit, "b[{}]", "stream"));
+    } else {
+      write("static void ndr_gen_run(void **b, uint64_t seed) {{\n"
+            "  {}({});\n}}\n\n",
+            model.runSymbol, list(numBuffers, "b[{}]", "seed"));
+      if (!model.initSymbol.empty())
+        write("static void ndr_gen_init(void **b) {{\n  {}({});\n}}\n\n",
+              model.initSymbol, list(numInit, "b[{}]", ""));
+    }
+    std::string init = model.initSymbol.empty() ? "NULL" : "ndr_gen_init";
     write("static const ndr_model_desc ndr_gen_desc = {{\n"
-          "  {}, {}, {}, {}, {},\n  {}, {}, {}, {},\n  {}, ndr_gen_run, {}}};\n\n",
+          "  {}, {}, {}, {}, {},\n  {}, {}, {}, {},\n  {}, {}, {},\n  {}, {}, {}}};\n\n",
           cString(model.name), model.inputs.size(), model.params.size(),
           model.derived.size(), model.outputs.size(),
           arrayOrNull("ndr_gen_inputs", model.inputs),
           arrayOrNull("ndr_gen_params", model.params),
           arrayOrNull("ndr_gen_derived", model.derived),
           arrayOrNull("ndr_gen_outputs", model.outputs),
-          model.initSymbol.empty() ? "NULL" : "ndr_gen_init", model.workspaceBytes);
+          model.cuda ? "NULL" : init, model.cuda ? "NULL" : "ndr_gen_run",
+          model.workspaceBytes, model.cuda ? "NDR_TARGET_CUDA" : "NDR_TARGET_CPU",
+          model.cuda ? init : "NULL", model.cuda ? "ndr_gen_run" : "NULL");
   }
 
   void main() {
@@ -254,6 +270,15 @@ public:
           "  void *outputs[] = {{{3}}};\n"
           "  return (int)ndr_model_run(model->model, inputs, outputs, seed);\n}}\n\n",
           m, runParameters(), names(model.inputs), names(model.outputs));
+    if (model.cuda)
+      write("int {0}_run_device({1}) {{\n"
+            "  if (!model)\n"
+            "    return (int)ndr_set_error(NDR_ERR_ARG, \"{0}_run_device: null model\");\n"
+            "  const void *inputs[] = {{{2}}};\n"
+            "  void *outputs[] = {{{3}}};\n"
+            "  return (int)ndr_model_run_device(model->model, inputs, outputs, seed, "
+            "stream);\n}}\n\n",
+            m, deviceRunParameters(), names(model.inputs), names(model.outputs));
     write("void {0}_destroy({0}_model *model) {{\n"
           "  if (model) {{\n"
           "    ndr_model_destroy(model->model);\n"
@@ -279,6 +304,16 @@ public:
       fmt::format_to(std::back_inserter(text), ", {} *{}",
                      cElementType(t.type.getElementType()).str(), t.cName);
     return text + ", uint64_t seed";
+  }
+
+  /// NAME_run_device's: device pointers, the seed, the stream.
+  std::string deviceRunParameters() const {
+    std::string text = fmt::format("const {}_model *model", model.name);
+    for (const TensorInfo &t : model.inputs)
+      fmt::format_to(std::back_inserter(text), ", const void *{}", t.cName);
+    for (const TensorInfo &t : model.outputs)
+      fmt::format_to(std::back_inserter(text), ", void *{}", t.cName);
+    return text + ", uint64_t seed, void *stream";
   }
 
 private:
@@ -410,6 +445,7 @@ std::string ndr::generateModelHeader(const ModelInfo &model) {
       " * {0}_last_error() set. Runs of one model may overlap in several\n"
       " * threads. */\n"
       "int {0}_run({1});\n\n"
+      "{3}"
       "void {0}_destroy({0}_model *model);\n\n"
       "/* The message of this thread's last failure, one line (\"\" if none). */\n"
       "const char *{0}_last_error(void);\n\n"
@@ -421,6 +457,16 @@ std::string ndr::generateModelHeader(const ModelInfo &model) {
       " * shapes of its inputs, outputs and parameters, for bindings. */\n"
       "const struct ndr_model_desc *{0}_descriptor(void);\n\n"
       "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {2} */\n",
-      m, writer.runParameters(), StringRef(m).upper() + "_H");
+      m, writer.runParameters(), StringRef(m).upper() + "_H",
+      model.cuda
+          ? fmt::format(
+                "/* A run on device memory (compiled with --target=cuda): the\n"
+                " * tensors are device pointers (CUdeviceptr values, 16-byte aligned)\n"
+                " * in the device's primary context; the work is enqueued on stream\n"
+                " * (a CUstream, NULL for the default stream) and this returns\n"
+                " * without waiting for it. Same statuses as {0}_run. */\n"
+                "int {0}_run_device({1});\n\n",
+                m, writer.deviceRunParameters())
+          : std::string());
   return text;
 }

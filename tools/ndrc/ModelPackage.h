@@ -40,6 +40,9 @@ struct ModelInfo {
   /// The bytes of the run's workspace, after lowering (ndr.workspace); 0:
   /// none.
   int64_t workspaceBytes = 0;
+  /// Compiled for CUDA: the functions take a stream last and work on device
+  /// buffers; the C API also has NAME_run_device.
+  bool cuda = false;
 };
 
 /// Reads the interface of `model` (after ndr-optimize) and renames it and its

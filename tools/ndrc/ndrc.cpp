@@ -51,7 +51,7 @@ namespace cl = llvm::cl;
 
 namespace {
 enum class Target { Cpu, Cuda };
-enum class EmitKind { Exe, Lib, Obj, Mlir, Llvm };
+enum class EmitKind { Exe, Lib, Obj, Mlir, Llvm, Ptx };
 
 /// ndrc's exit status, one per class of failure (docs/errors.md).
 enum ExitCode : int {
@@ -113,7 +113,22 @@ static cl::opt<EmitKind> emitKind(
         clEnumValN(EmitKind::Obj, "obj", "an object file"),
         clEnumValN(EmitKind::Mlir, "mlir",
                    "the ndr IR after the fusion pipeline"),
-        clEnumValN(EmitKind::Llvm, "llvm", "LLVM IR")),
+        clEnumValN(EmitKind::Llvm, "llvm", "LLVM IR"),
+        clEnumValN(EmitKind::Ptx, "ptx",
+                   "the PTX of the model's GPU kernels (--target=cuda)")),
+    cl::cat(ndrcCategory));
+
+static cl::opt<std::string> gpuArch(
+    "gpu-arch", cl::value_desc("sm_NN"),
+    cl::desc("The NVIDIA GPU architecture to compile kernels for, with "
+             "--target=cuda (default: sm_90; sm_80 and later)"),
+    cl::init("sm_90"), cl::cat(ndrcCategory));
+
+static cl::opt<bool> gpuEmulate(
+    "gpu-emulate",
+    cl::desc("With --target=cuda: compile the kernels for this CPU instead, "
+             "to run under the runtime's CUDA emulator (NDR_CUDA_EMULATE=1); "
+             "for testing the CUDA target without a GPU"),
     cl::cat(ndrcCategory));
 
 static cl::opt<std::string>
@@ -374,22 +389,56 @@ static FailureOr<func::FuncOp> singleModel(ModuleOp module, ExitCode &code) {
   return failure();
 }
 
-/// Lowers the module to the LLVM dialect for the CPU.
-static ExitCode lowerToLLVM(ModuleOp module, bool openmp) {
+/// The CUDA toolkit whose ptxas compiles the kernels: NDR_CUDA_TOOLKIT, or
+/// the one NDR was configured with.
+static std::string cudaToolkit() {
+  const char *path = std::getenv("NDR_CUDA_TOOLKIT");
+  return path && *path ? path : ndr::defaultCudaToolkit();
+}
+
+/// Lowers the module to the LLVM dialect for the CPU, or for CUDA (kernels
+/// as a cubin, or as PTX with `ptx`).
+static ExitCode lowerToLLVM(ModuleOp module, bool openmp, bool ptx = false) {
   PassManager pm(module->getName());
   if (failed(applyPassManagerCLOptions(pm)))
     return UsageError;
-  ndr::CpuLoweringOptions options;
-  options.mode = mode;
-  options.openmp = openmp;
-  // ndrc links the runtime, whose OpenBLAS linear beats generated loops
-  // (README, "Benchmarks").
-  options.blas = !noBlas;
-  ndr::buildCpuLoweringPipeline(pm, options);
+  if (target == Target::Cuda) {
+    ndr::CudaLoweringOptions options;
+    options.mode = mode;
+    options.chip = gpuArch;
+    options.emulate = gpuEmulate && !ptx;
+    options.format = ptx ? "isa" : "bin";
+    options.toolkit = cudaToolkit();
+    ndr::buildCudaLoweringPipeline(pm, options);
+  } else {
+    ndr::CpuLoweringOptions options;
+    options.mode = mode;
+    options.openmp = openmp;
+    // ndrc links the runtime, whose OpenBLAS linear beats generated loops
+    // (README, "Benchmarks").
+    options.blas = !noBlas;
+    ndr::buildCpuLoweringPipeline(pm, options);
+  }
   unsigned errors = reportedErrors;
   if (failed(pm.run(module)))
-    return failedStep(CompileError, errors, "the lowering for the CPU");
+    return failedStep(CompileError, errors,
+                      target == Target::Cuda ? "the lowering for CUDA"
+                                             : "the lowering for the CPU");
   return Success;
+}
+
+/// ptxas must be there before a CUDA compile starts: the lowering would
+/// only say that it failed.
+static ExitCode checkCudaToolkit() {
+  if (target != Target::Cuda || (gpuEmulate && emitKind != EmitKind::Ptx))
+    return Success;
+  std::string ptxas = cudaToolkit() + "/bin/ptxas";
+  if (llvm::sys::fs::can_execute(ptxas))
+    return Success;
+  return fail(ToolchainError,
+              "--target=cuda needs the CUDA toolkit's ptxas, not found at '{}' "
+              "(set NDR_CUDA_TOOLKIT to the toolkit's folder)",
+              ptxas);
 }
 
 static ExitCode writeFile(StringRef path, StringRef text) {
@@ -437,7 +486,7 @@ static ExitCode emitNative(ModuleOp module) {
   if (emitKind == EmitKind::Exe) {
     if (ExitCode code = checkOutputPath(base))
       return code;
-  } else if (emitKind != EmitKind::Llvm) {
+  } else if (emitKind != EmitKind::Llvm && emitKind != EmitKind::Ptx) {
     StringRef extension = emitKind == EmitKind::Lib ? ".so" : ".o";
     if (ExitCode code = checkOutputPath(base + extension.str()))
       return code;
@@ -445,8 +494,14 @@ static ExitCode emitNative(ModuleOp module) {
       return code;
   }
   ndr::Toolchain toolchain = ndr::Toolchain::fromEnvironment();
-  if (ExitCode code = lowerToLLVM(module, !toolchain.libomp.empty()))
+  info->cuda = target == Target::Cuda;
+  if (ExitCode code = checkCudaToolkit())
     return code;
+  if (ExitCode code = lowerToLLVM(module, !toolchain.libomp.empty(),
+                                  emitKind == EmitKind::Ptx))
+    return code;
+  if (emitKind == EmitKind::Ptx)
+    return emitText([&](llvm::raw_ostream &os) { os << ndr::kernelAssembly(module); });
   // The workspace that the lowering planned for the run's intermediates.
   if (Operation *run = module.lookupSymbol(info->runSymbol))
     if (auto bytes = run->getAttrOfType<IntegerAttr>(ndr::kWorkspaceAttr))
@@ -548,9 +603,27 @@ int main(int argc, char **argv) {
     return commandLineError(llvm::sys::path::filename(argv[0]),
                             commandLineErrors);
 
-  if (target == Target::Cuda)
-    return fail(UsageError,
-                "--target=cuda is not available yet; use --target=cpu");
+  if (target != Target::Cuda) {
+    if (emitKind == EmitKind::Ptx)
+      return fail(UsageError, "--emit=ptx shows GPU kernels: it needs --target=cuda");
+    if (gpuEmulate || gpuArch.getNumOccurrences())
+      return fail(UsageError, "--{} is for --target=cuda",
+                  gpuEmulate ? "gpu-emulate" : "gpu-arch");
+  } else {
+    StringRef arch = gpuArch;
+    unsigned version = 0;
+    if (!arch.consume_front("sm_") || arch.consumeInteger(10, version) ||
+        !(arch.empty() || arch == "a") || version < 80)
+      return fail(UsageError,
+                  "--gpu-arch: '{}' is not an NVIDIA architecture NDR compiles "
+                  "for (sm_80, sm_86, sm_89, sm_90, sm_90a, ...)",
+                  gpuArch.getValue());
+    if (sanitize != Sanitizer::None)
+      return fail(UsageError, "--sanitize=thread is for --target=cpu");
+    if (noBlas)
+      return fail(UsageError, "--no-blas is for --target=cpu (a CUDA linear "
+                              "always runs through cuBLAS)");
+  }
   if (sanitize != Sanitizer::None && emitKind != EmitKind::Lib &&
       emitKind != EmitKind::Obj)
     return fail(UsageError, "--sanitize=thread needs --emit=lib or --emit=obj: "
@@ -562,7 +635,7 @@ int main(int argc, char **argv) {
 
   DialectRegistry registry;
   registry.insert<ndr::NdrDialect, func::FuncDialect>();
-  ndr::registerCpuLoweringExtensions(registry);
+  ndr::registerCudaLoweringExtensions(registry);
   MLIRContext context(registry);
   // Diagnostics show the source line; a dump of the op would only repeat it
   // in IR the user of a .ndr file never wrote.
