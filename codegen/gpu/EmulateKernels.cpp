@@ -77,7 +77,7 @@ struct EmulateGpuKernelsPass
 
     for (auto kernel : llvm::to_vector(kernels.getOps<gpu::GPUFuncOp>())) {
       b.setInsertionPoint(kernels);
-      std::string name = ("ndr_emu_" + kernel.getName()).str();
+      std::string name = ("ndr_emu_" + kernels.getName() + "_" + kernel.getName()).str();
       auto func = func::FuncOp::create(b, kernel.getLoc(), name,
                                        kernel.getFunctionType());
       func.setPrivate();

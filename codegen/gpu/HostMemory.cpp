@@ -27,7 +27,8 @@ struct GpuHostMemoryPass : ndr::impl::GpuHostMemoryBase<GpuHostMemoryPass> {
       WalkResult walk = func.walk([&](Operation *op) {
         rewriter.setInsertionPoint(op);
         Location loc = op->getLoc();
-        if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp>(op) && !stream) {
+        if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp, gpu::LaunchFuncOp>(op) &&
+            !stream) {
           op->emitOpError("in a CUDA host function without a stream argument");
           return WalkResult::interrupt();
         }
@@ -45,6 +46,14 @@ struct GpuHostMemoryPass : ndr::impl::GpuHostMemoryBase<GpuHostMemoryPass> {
           gpu::MemcpyOp::create(rewriter, loc, token, ValueRange{stream},
                                 copy.getTarget(), copy.getSource());
           rewriter.eraseOp(copy);
+        } else if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op);
+                   launch && !launch.getAsyncToken()) {
+          // An outlined linalg loop nest: on the stream too.
+          gpu::LaunchFuncOp::create(
+              rewriter, loc, launch.getKernelAttr(), launch.getGridSizeOperandValues(),
+              launch.getBlockSizeOperandValues(), launch.getDynamicSharedMemorySize(),
+              launch.getKernelOperands(), token, ValueRange{stream});
+          rewriter.eraseOp(launch);
         } else if (isa<memref::LoadOp, memref::StoreOp, vector::LoadOp, vector::StoreOp,
                        vector::TransferReadOp, vector::TransferWriteOp,
                        memref::GetGlobalOp, linalg::LinalgOp>(op)) {

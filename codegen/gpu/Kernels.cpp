@@ -118,7 +118,10 @@ Launch::build(StringRef name, int64_t grid, int64_t block,
   {
     OpBuilder::InsertionGuard guard(kb);
     kb.setInsertionPointToStart(&kernel.getBody().front());
-    body(kb, loc, kernel.getArguments());
+    // A copy: workgroup buffers the body adds are block arguments too, and
+    // adding one moves the others.
+    SmallVector<Value> args(kernel.getArguments());
+    body(kb, loc, args);
     kb.setInsertionPointToEnd(&kernel.getBody().front());
     gpu::ReturnOp::create(kb, loc);
   }
@@ -143,7 +146,10 @@ Launch::build(StringRef name, int64_t grid, int64_t block,
 }
 
 Value gpu_kernels::workgroupBuffer(OpBuilder &b, Location loc, int64_t count) {
-  auto kernel = b.getInsertionBlock()->getParentOp()->getParentOfType<gpu::GPUFuncOp>();
+  Operation *parent = b.getInsertionBlock()->getParentOp();
+  auto kernel = dyn_cast<gpu::GPUFuncOp>(parent);
+  if (!kernel)
+    kernel = parent->getParentOfType<gpu::GPUFuncOp>();
   auto type = MemRefType::get({count}, b.getF32Type(), AffineMap(),
                               gpu::AddressSpaceAttr::get(b.getContext(),
                                                          gpu::AddressSpace::Workgroup));

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -60,6 +61,13 @@ void ndr::buildCudaLoweringPipeline(OpPassManager &pm,
   pm.addPass(createSeedArgument());
   pm.addPass(createPlanWorkspace());
   pm.addPass(createStreamArgument());
+  // The linalg ops on parameters that init functions hold (the folded
+  // batch norms' constants, computed once): upstream's mapping of parallel
+  // loops to blocks, outlined into kernels of their own.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addPass(createGpuKernelOutliningPass());
   // MLIR's deallocation cannot see through kernel launches (no memory
   // effects); ndr-gpu-host-memory frees what is left at each return.
   pm.addPass(createCanonicalizerPass());

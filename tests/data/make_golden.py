@@ -284,6 +284,17 @@ def emit(c):
         lines.append(f"// RUN: {exe} {run} {outs} --seed {SEED}")
         for k in c["outputs"]:
             lines.append(f"// RUN: ndr-npycmp %t{suffix}.{k}.npy {rel}/{k}.out.npy {tol}")
+    # The CUDA target: its kernels under the runtime's emulator everywhere,
+    # and on the GPU where there is one (lit's feature cuda-device).
+    for suffix, flags, env, guard in [
+            (".emu", "--gpu-emulate", "env NDR_CUDA_EMULATE=1 ", "{}"),
+            (".gpu", "", "", "%if cuda-device %{{ {} %}}")]:
+        exe = f"%t{suffix}.exe"
+        outs = " ".join(f"--output {k}=%t{suffix}.{k}.npy" for k in c["outputs"])
+        steps = [f"ndrc %s --mode={c['mode']} --target=cuda {flags}".rstrip() + f" -o {exe}",
+                 f"{env}{exe} {run} {outs} --seed {SEED}"]
+        steps += [f"ndr-npycmp %t{suffix}.{k}.npy {rel}/{k}.out.npy {tol}" for k in c["outputs"]]
+        lines += [f"// RUN: {guard.format(step)}" for step in steps]
     lines.append("")
     lines.append(f"func.func @{name}({', '.join(args)})")
     lines.append(f"    -> ({', '.join(results)}) attributes {{ndr.model}} {{{c['body']}")

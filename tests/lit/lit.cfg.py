@@ -49,6 +49,15 @@ config.substitutions.append(("%host_cxx", config.host_cxx))
 if getattr(config, "ndr_sanitize", ""):
     config.available_features.add("sanitizer")
 
+# A machine with an NVIDIA GPU, as bench/gpu/run_device.sh says
+# (NDR_TEST_CUDA_DEVICE=1): the end-to-end tests also run the CUDA target
+# on it, beside the emulator that runs everywhere.
+if os.environ.get("NDR_TEST_CUDA_DEVICE") == "1":
+    config.available_features.add("cuda-device")
+for name in ["NDR_TEST_CUDA_DEVICE", "NDR_CUDA_DEVICE", "NDR_CUDA_TOOLKIT"]:
+    if name in os.environ:
+        config.environment[name] = os.environ[name]
+
 # `%limit_vm CMD`: CMD with its address space capped at 4 GB, so that a huge
 # malloc fails even where memory is overcommitted. Not under ASan: it reserves
 # terabytes of shadow at start-up, and its own allocator already refuses a

@@ -5,6 +5,12 @@
 // RUN: ndr-npycmp %t.y.npy %ndr_src_root/tests/data/e2e/ffn_post_ln_train/y.out.npy --rtol 1e-5 --atol 1e-6
 // RUN: %t.unfused.exe --input x=%ndr_src_root/tests/data/e2e/ffn_post_ln_train/x.npy --params %ndr_src_root/tests/data/e2e/ffn_post_ln_train/params.safetensors --output y=%t.unfused.y.npy --seed 42
 // RUN: ndr-npycmp %t.unfused.y.npy %ndr_src_root/tests/data/e2e/ffn_post_ln_train/y.out.npy --rtol 1e-5 --atol 1e-6
+// RUN: ndrc %s --mode=train --target=cuda --gpu-emulate -o %t.emu.exe
+// RUN: env NDR_CUDA_EMULATE=1 %t.emu.exe --input x=%ndr_src_root/tests/data/e2e/ffn_post_ln_train/x.npy --params %ndr_src_root/tests/data/e2e/ffn_post_ln_train/params.safetensors --output y=%t.emu.y.npy --seed 42
+// RUN: ndr-npycmp %t.emu.y.npy %ndr_src_root/tests/data/e2e/ffn_post_ln_train/y.out.npy --rtol 1e-5 --atol 1e-6
+// RUN: %if cuda-device %{ ndrc %s --mode=train --target=cuda -o %t.gpu.exe %}
+// RUN: %if cuda-device %{ %t.gpu.exe --input x=%ndr_src_root/tests/data/e2e/ffn_post_ln_train/x.npy --params %ndr_src_root/tests/data/e2e/ffn_post_ln_train/params.safetensors --output y=%t.gpu.y.npy --seed 42 %}
+// RUN: %if cuda-device %{ ndr-npycmp %t.gpu.y.npy %ndr_src_root/tests/data/e2e/ffn_post_ln_train/y.out.npy --rtol 1e-5 --atol 1e-6 %}
 
 func.func @ffn_post_ln_train(%x: tensor<2x5x24xf32> {ndr.input = "x"}, %w1: tensor<48x24xf32> {ndr.param = "w1"}, %b1: tensor<48xf32> {ndr.param = "b1"}, %w2: tensor<24x48xf32> {ndr.param = "w2"}, %b2: tensor<24xf32> {ndr.param = "b2"}, %g: tensor<24xf32> {ndr.param = "g"}, %bt: tensor<24xf32> {ndr.param = "bt"})
     -> (tensor<2x5x24xf32> {ndr.output = "y"}) attributes {ndr.model} {

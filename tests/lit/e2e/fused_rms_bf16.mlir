@@ -5,6 +5,12 @@
 // RUN: ndr-npycmp %t.y.npy %ndr_src_root/tests/data/e2e/fused_rms_bf16/y.out.npy --ulp 1
 // RUN: %t.unfused.exe --input x=%ndr_src_root/tests/data/e2e/fused_rms_bf16/x.npy --input r=%ndr_src_root/tests/data/e2e/fused_rms_bf16/r.npy --params %ndr_src_root/tests/data/e2e/fused_rms_bf16/params.safetensors --output y=%t.unfused.y.npy --seed 42
 // RUN: ndr-npycmp %t.unfused.y.npy %ndr_src_root/tests/data/e2e/fused_rms_bf16/y.out.npy --ulp 1
+// RUN: ndrc %s --mode=infer --target=cuda --gpu-emulate -o %t.emu.exe
+// RUN: env NDR_CUDA_EMULATE=1 %t.emu.exe --input x=%ndr_src_root/tests/data/e2e/fused_rms_bf16/x.npy --input r=%ndr_src_root/tests/data/e2e/fused_rms_bf16/r.npy --params %ndr_src_root/tests/data/e2e/fused_rms_bf16/params.safetensors --output y=%t.emu.y.npy --seed 42
+// RUN: ndr-npycmp %t.emu.y.npy %ndr_src_root/tests/data/e2e/fused_rms_bf16/y.out.npy --ulp 1
+// RUN: %if cuda-device %{ ndrc %s --mode=infer --target=cuda -o %t.gpu.exe %}
+// RUN: %if cuda-device %{ %t.gpu.exe --input x=%ndr_src_root/tests/data/e2e/fused_rms_bf16/x.npy --input r=%ndr_src_root/tests/data/e2e/fused_rms_bf16/r.npy --params %ndr_src_root/tests/data/e2e/fused_rms_bf16/params.safetensors --output y=%t.gpu.y.npy --seed 42 %}
+// RUN: %if cuda-device %{ ndr-npycmp %t.gpu.y.npy %ndr_src_root/tests/data/e2e/fused_rms_bf16/y.out.npy --ulp 1 %}
 
 func.func @fused_rms_bf16(%x: tensor<2x4096xbf16> {ndr.input = "x"}, %r: tensor<2x4096xbf16> {ndr.input = "r"}, %g: tensor<4096xbf16> {ndr.param = "g"})
     -> (tensor<2x4096xbf16> {ndr.output = "y"}) attributes {ndr.model} {

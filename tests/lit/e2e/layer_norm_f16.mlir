@@ -5,6 +5,12 @@
 // RUN: ndr-npycmp %t.y.npy %ndr_src_root/tests/data/e2e/layer_norm_f16/y.out.npy --ulp 1
 // RUN: %t.unfused.exe --input x=%ndr_src_root/tests/data/e2e/layer_norm_f16/x.npy --params %ndr_src_root/tests/data/e2e/layer_norm_f16/params.safetensors --output y=%t.unfused.y.npy --seed 42
 // RUN: ndr-npycmp %t.unfused.y.npy %ndr_src_root/tests/data/e2e/layer_norm_f16/y.out.npy --ulp 1
+// RUN: ndrc %s --mode=infer --target=cuda --gpu-emulate -o %t.emu.exe
+// RUN: env NDR_CUDA_EMULATE=1 %t.emu.exe --input x=%ndr_src_root/tests/data/e2e/layer_norm_f16/x.npy --params %ndr_src_root/tests/data/e2e/layer_norm_f16/params.safetensors --output y=%t.emu.y.npy --seed 42
+// RUN: ndr-npycmp %t.emu.y.npy %ndr_src_root/tests/data/e2e/layer_norm_f16/y.out.npy --ulp 1
+// RUN: %if cuda-device %{ ndrc %s --mode=infer --target=cuda -o %t.gpu.exe %}
+// RUN: %if cuda-device %{ %t.gpu.exe --input x=%ndr_src_root/tests/data/e2e/layer_norm_f16/x.npy --params %ndr_src_root/tests/data/e2e/layer_norm_f16/params.safetensors --output y=%t.gpu.y.npy --seed 42 %}
+// RUN: %if cuda-device %{ ndr-npycmp %t.gpu.y.npy %ndr_src_root/tests/data/e2e/layer_norm_f16/y.out.npy --ulp 1 %}
 
 func.func @layer_norm_f16(%x: tensor<3x769xf16> {ndr.input = "x"}, %g: tensor<769xf16> {ndr.param = "g"}, %b: tensor<769xf16> {ndr.param = "b"})
     -> (tensor<3x769xf16> {ndr.output = "y"}) attributes {ndr.model} {

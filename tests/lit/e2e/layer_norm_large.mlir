@@ -5,6 +5,12 @@
 // RUN: ndr-npycmp %t.y.npy %ndr_src_root/tests/data/e2e/layer_norm_large/y.out.npy --rtol 1e-5 --atol 1e-6
 // RUN: %t.unfused.exe --input x=%ndr_src_root/tests/data/e2e/layer_norm_large/x.npy --params %ndr_src_root/tests/data/e2e/layer_norm_large/params.safetensors --output y=%t.unfused.y.npy --seed 42
 // RUN: ndr-npycmp %t.unfused.y.npy %ndr_src_root/tests/data/e2e/layer_norm_large/y.out.npy --rtol 1e-5 --atol 1e-6
+// RUN: ndrc %s --mode=infer --target=cuda --gpu-emulate -o %t.emu.exe
+// RUN: env NDR_CUDA_EMULATE=1 %t.emu.exe --input x=%ndr_src_root/tests/data/e2e/layer_norm_large/x.npy --params %ndr_src_root/tests/data/e2e/layer_norm_large/params.safetensors --output y=%t.emu.y.npy --seed 42
+// RUN: ndr-npycmp %t.emu.y.npy %ndr_src_root/tests/data/e2e/layer_norm_large/y.out.npy --rtol 1e-5 --atol 1e-6
+// RUN: %if cuda-device %{ ndrc %s --mode=infer --target=cuda -o %t.gpu.exe %}
+// RUN: %if cuda-device %{ %t.gpu.exe --input x=%ndr_src_root/tests/data/e2e/layer_norm_large/x.npy --params %ndr_src_root/tests/data/e2e/layer_norm_large/params.safetensors --output y=%t.gpu.y.npy --seed 42 %}
+// RUN: %if cuda-device %{ ndr-npycmp %t.gpu.y.npy %ndr_src_root/tests/data/e2e/layer_norm_large/y.out.npy --rtol 1e-5 --atol 1e-6 %}
 
 func.func @layer_norm_large(%x: tensor<4x100xf32> {ndr.input = "x"}, %g: tensor<100xf32> {ndr.param = "g"}, %b: tensor<100xf32> {ndr.param = "b"})
     -> (tensor<4x100xf32> {ndr.output = "y"}) attributes {ndr.model} {

@@ -7,6 +7,14 @@
 // RUN: %t.unfused.exe --input x=%ndr_src_root/tests/data/e2e/pre_norm_rms_train/x.npy --input h=%ndr_src_root/tests/data/e2e/pre_norm_rms_train/h.npy --params %ndr_src_root/tests/data/e2e/pre_norm_rms_train/params.safetensors --output y=%t.unfused.y.npy --output s=%t.unfused.s.npy --seed 42
 // RUN: ndr-npycmp %t.unfused.y.npy %ndr_src_root/tests/data/e2e/pre_norm_rms_train/y.out.npy --rtol 1e-5 --atol 1e-6
 // RUN: ndr-npycmp %t.unfused.s.npy %ndr_src_root/tests/data/e2e/pre_norm_rms_train/s.out.npy --rtol 1e-5 --atol 1e-6
+// RUN: ndrc %s --mode=train --target=cuda --gpu-emulate -o %t.emu.exe
+// RUN: env NDR_CUDA_EMULATE=1 %t.emu.exe --input x=%ndr_src_root/tests/data/e2e/pre_norm_rms_train/x.npy --input h=%ndr_src_root/tests/data/e2e/pre_norm_rms_train/h.npy --params %ndr_src_root/tests/data/e2e/pre_norm_rms_train/params.safetensors --output y=%t.emu.y.npy --output s=%t.emu.s.npy --seed 42
+// RUN: ndr-npycmp %t.emu.y.npy %ndr_src_root/tests/data/e2e/pre_norm_rms_train/y.out.npy --rtol 1e-5 --atol 1e-6
+// RUN: ndr-npycmp %t.emu.s.npy %ndr_src_root/tests/data/e2e/pre_norm_rms_train/s.out.npy --rtol 1e-5 --atol 1e-6
+// RUN: %if cuda-device %{ ndrc %s --mode=train --target=cuda -o %t.gpu.exe %}
+// RUN: %if cuda-device %{ %t.gpu.exe --input x=%ndr_src_root/tests/data/e2e/pre_norm_rms_train/x.npy --input h=%ndr_src_root/tests/data/e2e/pre_norm_rms_train/h.npy --params %ndr_src_root/tests/data/e2e/pre_norm_rms_train/params.safetensors --output y=%t.gpu.y.npy --output s=%t.gpu.s.npy --seed 42 %}
+// RUN: %if cuda-device %{ ndr-npycmp %t.gpu.y.npy %ndr_src_root/tests/data/e2e/pre_norm_rms_train/y.out.npy --rtol 1e-5 --atol 1e-6 %}
+// RUN: %if cuda-device %{ ndr-npycmp %t.gpu.s.npy %ndr_src_root/tests/data/e2e/pre_norm_rms_train/s.out.npy --rtol 1e-5 --atol 1e-6 %}
 
 func.func @pre_norm_rms_train(%x: tensor<4x40xf32> {ndr.input = "x"}, %h: tensor<4x40xf32> {ndr.input = "h"}, %g: tensor<40xf32> {ndr.param = "g"})
     -> (tensor<4x40xf32> {ndr.output = "y"}, tensor<4x40xf32> {ndr.output = "s"}) attributes {ndr.model} {
