@@ -56,16 +56,27 @@ def _source_of(path_or_source):
 
 
 def compile(path_or_source, mode="infer", target="cpu", model=None, params=None,
-            seed=0, ndrc=None):
+            seed=0, ndrc=None, gpu_arch=None, gpu_emulate=False):
     """Compiles a model (a .ndr or .mlir path, or .ndr source text) with
     `ndrc --emit=lib` and loads it. The library is cached under cache_dir():
     a second call with the same source, options and compiler compiles
     nothing. `model` picks one of several models in the file; `params` and
-    `seed` are as for Model. CompileError carries ndrc's messages."""
+    `seed` are as for Model. With target="cuda", `gpu_arch` is ndrc's
+    --gpu-arch (default sm_90) and `gpu_emulate` its --gpu-emulate (kernels
+    for this CPU, run with NDR_CUDA_EMULATE=1 in the environment).
+    CompileError carries ndrc's messages."""
     if mode not in MODES:
         raise NdrError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
     if target not in TARGETS:
         raise NdrError(f"target: expected one of {', '.join(TARGETS)}, got {target!r}")
+    flags = []
+    if target == "cuda":
+        if gpu_arch:
+            flags.append(f"--gpu-arch={gpu_arch}")
+        if gpu_emulate:
+            flags.append("--gpu-emulate")
+    elif gpu_arch or gpu_emulate:
+        raise NdrError("gpu_arch and gpu_emulate are for target='cuda'")
     text, suffix, path = _source_of(path_or_source)
     ndrc = ndrc or find_ndrc()
     try:
@@ -73,16 +84,16 @@ def compile(path_or_source, mode="infer", target="cpu", model=None, params=None,
     except OSError as e:
         raise NdrError(f"cannot run ndrc '{ndrc}': {e.strerror}") from None
     key = hashlib.sha256("\0".join([
-        text, suffix, mode, target, model or "", os.path.realpath(ndrc),
+        text, suffix, mode, target, model or "", " ".join(flags), os.path.realpath(ndrc),
         str(info.st_size), str(info.st_mtime_ns)]).encode()).hexdigest()[:24]
     entry = cache_dir() / key
     library = entry / "model.so"
     if not library.is_file():
-        _compile_into(entry, text, suffix, path, mode, target, model, ndrc)
+        _compile_into(entry, text, suffix, path, mode, target, model, ndrc, flags)
     return Model(library, params, seed)
 
 
-def _compile_into(entry, text, suffix, path, mode, target, model, ndrc):
+def _compile_into(entry, text, suffix, path, mode, target, model, ndrc, flags):
     entry.parent.mkdir(parents=True, exist_ok=True)
     # Compile in a private folder and rename it into place, so concurrent
     # compiles of one model never see half a library.
@@ -92,7 +103,7 @@ def _compile_into(entry, text, suffix, path, mode, target, model, ndrc):
             path = work / ("model" + suffix)
             path.write_text(text)
         args = [ndrc, str(path), f"--mode={mode}", f"--target={target}",
-                "--emit=lib", "-o", str(work / "model")]
+                "--emit=lib", "-o", str(work / "model")] + flags
         if model:
             args.append(f"--model={model}")
         done = subprocess.run(args, capture_output=True, text=True)

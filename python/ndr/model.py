@@ -59,6 +59,11 @@ class Model:
         return self._lib.params
 
     @property
+    def target(self):
+        """Where it runs: "cpu", or "cuda" (ndrc --target=cuda)."""
+        return self._lib.target
+
+    @property
     def path(self):
         """The library's file."""
         return self._lib.path
@@ -139,6 +144,33 @@ class Model:
         self._lib.run(self._handle, arrays, list(results.values()), seed)
         return results
 
+    def run_device(self, inputs, outputs, seed=0, stream=0):
+        """One run of a CUDA model on device memory: {name: tensor} for
+        every input and output, where a tensor is a CUDA PyTorch tensor (its
+        data_ptr()) or a device pointer (an int), 16-byte aligned, of the
+        model's dtype and shape (which only a tensor can be checked for). The
+        work is enqueued on `stream` (a CUstream as an int, or a
+        torch.cuda.Stream; 0: the default stream) and this returns without
+        waiting for it."""
+        if self.target != "cuda":
+            raise NdrError(f"model '{self.name}' runs on the CPU: run_device needs "
+                           "one compiled with target='cuda'", errors.ARG)
+        seed = _check_seed(seed)
+        check_names(inputs, self.inputs, self.name, "input")
+        check_names(outputs, self.outputs, self.name, "output")
+        pointers = []
+        for kind, specs, given in (("input", self.inputs, inputs),
+                                   ("output", self.outputs, outputs)):
+            ptrs = []
+            for spec in specs:
+                if spec.name not in given:
+                    raise NdrError(f"missing {kind} '{spec}' of model '{self.name}'",
+                                   errors.MISSING)
+                ptrs.append(_device_pointer(given[spec.name], spec, f"{kind} '{spec.name}'"))
+            pointers.append(ptrs)
+        stream = getattr(stream, "cuda_stream", stream)
+        self._lib.run_device(self._handle, pointers[0], pointers[1], seed, int(stream))
+
     def close(self):
         """Frees the model's parameters (also done when it is collected)."""
         handle, self._handle = self._handle, None
@@ -152,6 +184,26 @@ class Model:
     def __repr__(self):
         return (f"<ndr.Model {self.name}: inputs ({', '.join(map(str, self.inputs))}) "
                 f"-> ({', '.join(map(str, self.outputs))}), {self.path}>")
+
+
+def _device_pointer(value, spec, what):
+    """The device address of a CUDA tensor (checked against `spec`) or an int."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if hasattr(value, "data_ptr") and hasattr(value, "is_cuda"):
+        if not value.is_cuda:
+            raise NdrError(f"{what}: a CPU tensor; run_device takes CUDA tensors "
+                           "(Model.run copies host arrays)", errors.ARG)
+        if tuple(value.shape) != tuple(spec.shape) or not value.is_contiguous():
+            raise NdrError(f"{what}: expected a contiguous tensor of shape "
+                           f"{list(spec.shape)}, got {list(value.shape)}", errors.SHAPE)
+        dtype = str(value.dtype).replace("torch.", "")
+        want = {"f32": "float32", "f16": "float16", "bf16": "bfloat16"}[spec.dtype]
+        if dtype != want:
+            raise NdrError(f"{what}: expected dtype {spec.dtype}, got {dtype}", errors.DTYPE)
+        return value.data_ptr()
+    raise NdrError(f"{what}: expected a CUDA tensor or a device pointer (int), "
+                   f"got {type(value).__name__}", errors.ARG)
 
 
 def _check_seed(seed):

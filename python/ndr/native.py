@@ -35,7 +35,12 @@ class _ModelDesc(ctypes.Structure):
                 ("derived", ctypes.POINTER(_TensorDesc)),
                 ("outputs", ctypes.POINTER(_TensorDesc)),
                 ("init", ctypes.c_void_p), ("run", ctypes.c_void_p),
-                ("workspace_bytes", ctypes.c_int64)]
+                ("workspace_bytes", ctypes.c_int64),
+                ("target", ctypes.c_int),
+                ("init_device", ctypes.c_void_p), ("run_device", ctypes.c_void_p)]
+
+# ndr_target values.
+TARGETS = {0: "cpu", 1: "cuda"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,9 @@ class Library:
         lib.ndr_model_run.restype = ctypes.c_int
         lib.ndr_model_run.argtypes = [P, ctypes.POINTER(P), ctypes.POINTER(P),
                                       ctypes.c_uint64]
+        lib.ndr_model_run_device.restype = ctypes.c_int
+        lib.ndr_model_run_device.argtypes = [P, ctypes.POINTER(P), ctypes.POINTER(P),
+                                             ctypes.c_uint64, P]
         lib.ndr_model_destroy.restype = None
         lib.ndr_model_destroy.argtypes = [P]
         lib.ndr_last_error.restype = ctypes.c_char_p
@@ -106,6 +114,7 @@ class Library:
         self.inputs = _specs(d.inputs, d.num_inputs)
         self.params = _specs(d.params, d.num_params)
         self.outputs = _specs(d.outputs, d.num_outputs)
+        self.target = TARGETS.get(d.target, "unknown")
 
     def error(self, status):
         """The NdrError of a failed call that returned `status`."""
@@ -124,6 +133,14 @@ class Library:
         ins = (ctypes.c_void_p * max(len(inputs), 1))(*[a.ctypes.data for a in inputs])
         outs = (ctypes.c_void_p * max(len(outputs), 1))(*[a.ctypes.data for a in outputs])
         status = self.lib.ndr_model_run(handle, ins, outs, seed)
+        if status:
+            raise self.error(status)
+
+    def run_device(self, handle, inputs, outputs, seed, stream):
+        """A run of a CUDA model on device pointers (ints), on `stream`."""
+        ins = (ctypes.c_void_p * max(len(inputs), 1))(*inputs)
+        outs = (ctypes.c_void_p * max(len(outputs), 1))(*outputs)
+        status = self.lib.ndr_model_run_device(handle, ins, outs, seed, stream)
         if status:
             raise self.error(status)
 
