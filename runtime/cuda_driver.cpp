@@ -49,6 +49,8 @@ struct State {
 };
 
 std::atomic<const Driver *> testDriver{nullptr};
+// Bumped by each setDriverForTesting: a test's table is initialized anew.
+std::atomic<unsigned> testGeneration{0};
 std::mutex stateMutex;
 
 // libcuda.so.1's functions, or a message why there are none.
@@ -134,9 +136,11 @@ void initDevice(State &state) {
 // The state of the table in use: the test's, or the real choice.
 State &currentState() {
   static State real, test;
+  static unsigned initialized = 0;
   const Driver *forTest = testDriver.load();
   if (forTest) {
-    if (test.driver != forTest) {
+    if (initialized != testGeneration.load()) {
+      initialized = testGeneration.load();
       test = State{};
       test.driver = forTest;
       initDevice(test);
@@ -184,7 +188,11 @@ bool emulated() {
   return currentState().emulated;
 }
 
-void setDriverForTesting(const Driver *driver) { testDriver.store(driver); }
+void setDriverForTesting(const Driver *driver) {
+  std::lock_guard<std::mutex> lock(stateMutex);
+  testDriver.store(driver);
+  ++testGeneration;
+}
 
 std::string errorName(const Driver &driver, CUresult result) {
   const char *name = nullptr;
