@@ -54,6 +54,13 @@ if getattr(config, "ndr_sanitize", ""):
 # on it, beside the emulator that runs everywhere.
 if os.environ.get("NDR_TEST_CUDA_DEVICE") == "1":
     config.available_features.add("cuda-device")
+# The CUDA toolkit: the tests that compile kernels through ptxas, and
+# %ptxas for those that read its report (-v: registers, spills).
+toolkit = os.environ.get("NDR_CUDA_TOOLKIT") or getattr(config, "cuda_toolkit", "")
+ptxas = os.path.join(toolkit, "bin", "ptxas")
+if toolkit and os.access(ptxas, os.X_OK):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%ptxas", ptxas))
 for name in ["NDR_TEST_CUDA_DEVICE", "NDR_CUDA_DEVICE", "NDR_CUDA_TOOLKIT"]:
     if name in os.environ:
         config.environment[name] = os.environ[name]
