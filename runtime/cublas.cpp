@@ -41,12 +41,15 @@ const Cublas *loadCublas(std::string &why) {
   static Cublas table;
   static std::string error;
   static bool loaded = [] {
+    // The loader's search path first, then the toolkit's usual folder.
     void *library = nullptr;
-    for (const char *name : {"libcublas.so.13", "libcublas.so.12", "libcublas.so"})
+    for (const char *name :
+         {"libcublas.so.13", "libcublas.so.12", "libcublas.so",
+          "/usr/local/cuda/lib64/libcublas.so.13", "/usr/local/cuda/lib64/libcublas.so.12"})
       if ((library = dlopen(name, RTLD_NOW | RTLD_LOCAL)))
         break;
     if (!library) {
-      error = "cannot open libcublas.so.13, .12 or .so";
+      error = "cannot open libcublas.so.13 or .12 (put its folder on LD_LIBRARY_PATH)";
       return false;
     }
     auto symbol = [&](const char *name, auto &slot) {
@@ -76,18 +79,22 @@ std::string statusName(const Cublas &cublas, Status status) {
 
 thread_local RunState *currentRun = nullptr;
 
-// The emulator's device memory is host memory: OpenBLAS on f32 copies.
+// The emulator's device memory is host memory: a loop nest in f32 (test
+// sizes; not OpenBLAS, so that CUDA models need no libopenblas where they
+// run).
 void hostLinear(const void *x, const void *w, void *y, int64_t rows, int64_t in,
                 int64_t out, ndr_dtype dtype) {
-  if (dtype == NDR_F32) {
-    ndr_linear_f32(static_cast<const float *>(x), static_cast<const float *>(w),
-                   static_cast<float *>(y), rows, in, out);
-    return;
-  }
   std::vector<float> xf(rows * in), wf(out * in), yf(rows * out);
   ndr_convert_to_f32(x, dtype, xf.data(), rows * in);
   ndr_convert_to_f32(w, dtype, wf.data(), out * in);
-  ndr_linear_f32(xf.data(), wf.data(), yf.data(), rows, in, out);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < out; ++o) {
+      const float *xr = &xf[r * in], *wo = &wf[o * in];
+      float sum = 0.0f;
+      for (int64_t k = 0; k < in; ++k)
+        sum += xr[k] * wo[k];
+      yf[r * out + o] = sum;
+    }
   ndr_convert_from_f32(yf.data(), dtype, y, rows * out);
 }
 
