@@ -64,20 +64,18 @@ struct CudaModel {
 
   ndr_status newContext(std::unique_ptr<RunContext> &out) {
     auto context = std::make_unique<RunContext>();
-    for (int32_t i = 0; i < desc->num_inputs; ++i) {
-      context->inputs.push_back(0);
-      if (ndr_status status = alloc(byteCount(desc->inputs[i]), "input",
-                                    desc->inputs[i].name, &context->inputs.back()))
-        return destroyContext(*context), status;
-    }
-    for (int32_t i = 0; i < desc->num_outputs; ++i) {
-      context->outputs.push_back(0);
-      if (ndr_status status = alloc(byteCount(desc->outputs[i]), "output",
-                                    desc->outputs[i].name, &context->outputs.back()))
-        return destroyContext(*context), status;
-    }
     ndr_status status = NDR_OK;
-    if (desc->workspace_bytes > 0)
+    for (int32_t i = 0; i < desc->num_inputs && !status; ++i) {
+      context->inputs.push_back(0);
+      status = alloc(byteCount(desc->inputs[i]), "input", desc->inputs[i].name,
+                     &context->inputs.back());
+    }
+    for (int32_t i = 0; i < desc->num_outputs && !status; ++i) {
+      context->outputs.push_back(0);
+      status = alloc(byteCount(desc->outputs[i]), "output", desc->outputs[i].name,
+                     &context->outputs.back());
+    }
+    if (!status && desc->workspace_bytes > 0)
       status = alloc(static_cast<size_t>(desc->workspace_bytes), "the", "workspace",
                      &context->workspace);
     if (!status)
@@ -86,8 +84,10 @@ struct CudaModel {
     if (!status)
       status = check(driver->cuEventCreate(&context->done, CU_EVENT_DISABLE_TIMING),
                      "cuEventCreate");
-    if (status)
-      return destroyContext(*context), status;
+    if (status) {
+      destroyContext(*context);
+      return status;
+    }
     out = std::move(context);
     return NDR_OK;
   }
@@ -174,9 +174,16 @@ ndr_status cudaCreate(const ndr_model_desc &desc, const std::vector<void *> &hos
   model->driver = driver;
   model->device = device;
   int32_t numState = desc.num_params + desc.num_derived;
+  // Frees what was made so far and returns `status`.
+  auto failWith = [&](ndr_status status, RunContext *setup) {
+    if (setup)
+      model->destroyContext(*setup);
+    cudaDestroy(model.release());
+    return status;
+  };
   std::unique_ptr<RunContext> setup;
   if (ndr_status status = model->newContext(setup))
-    return cudaDestroy(model.release()), status;
+    return failWith(status, nullptr);
   for (int32_t i = 0; i < numState; ++i) {
     bool isParam = i < desc.num_params;
     const ndr_tensor_desc &t = isParam ? desc.params[i] : desc.derived[i - desc.num_params];
@@ -188,10 +195,8 @@ ndr_status cudaCreate(const ndr_model_desc &desc, const std::vector<void *> &hos
       status = model->check(driver->cuMemcpyHtoDAsync(model->state.back(), hostState[i],
                                                        byteCount(t), setup->stream),
                             "cuMemcpyHtoDAsync");
-    if (status) {
-      model->destroyContext(*setup);
-      return cudaDestroy(model.release()), status;
-    }
+    if (status)
+      return failWith(status, setup.get());
   }
   if (desc.init_device) {
     std::vector<void *> buffers;
@@ -203,10 +208,8 @@ ndr_status cudaCreate(const ndr_model_desc &desc, const std::vector<void *> &hos
   if (!status)
     status = model->check(driver->cuStreamSynchronize(setup->stream),
                           "cuStreamSynchronize");
-  if (status) {
-    model->destroyContext(*setup);
-    return cudaDestroy(model.release()), status;
-  }
+  if (status)
+    return failWith(status, setup.get());
   // The set-up's buffers serve the first run.
   model->numContexts = 1;
   model->idle.push_back(std::move(setup));
