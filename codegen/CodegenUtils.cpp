@@ -2,6 +2,7 @@
 
 #include "codegen/CodegenUtils.h"
 #include "dialect/ModelAttrs.h"
+#include "dialect/NdrOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -143,4 +144,13 @@ Value ndr::buildElementwise(OpBuilder &b, Location loc,
             truncateFromF32(nested, nestedLoc, result, elementType));
       });
   return generic.getResult(0);
+}
+
+LogicalResult ndr::checkRunningStatsInPlace(Operation *op) {
+  auto norm = cast<BatchNormOp>(op);
+  Value mean = norm.getRunningMean(), var = norm.getRunningVar();
+  if (isa<BlockArgument>(mean) && isa<BlockArgument>(var) && mean != var)
+    return success();
+  return norm.emitOpError("in train mode updates its running statistics in place, so "
+                          "they must be two distinct arguments of the function");
 }

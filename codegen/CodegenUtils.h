@@ -24,6 +24,11 @@ Value lookupSeed(Operation *op);
 /// kernel that stands for it (marked kStreamArgAttr), or a constant.
 Value lookupStream(OpBuilder &b, Location loc, Operation *op, uint32_t stream);
 
+/// Train-mode batch_norm updates its running statistics in place, in the
+/// buffers of two distinct arguments of its function: an error on `op` (a
+/// BatchNormOp) otherwise.
+LogicalResult checkRunningStatsInPlace(Operation *op);
+
 /// `tensor.empty` of the given type.
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type);
 

@@ -46,6 +46,12 @@ struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
       llvm::cl::init(16 << 20)};
 };
 
+/// What both backends do after lowering ndr ops: tensors to buffers (one-shot
+/// bufferization of whole functions), results as out-parameters written in
+/// place, the seed back to the end, and a model's intermediates as views of
+/// its workspace (ndr-plan-workspace).
+void addBufferizationPasses(OpPassManager &pm);
+
 /// Lowers a module of ndr models (func.func over static tensors) to the LLVM
 /// dialect.
 void buildCpuLoweringPipeline(OpPassManager &pm,

@@ -42,23 +42,8 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCSEPass());
 
-  // Tensors -> buffers. Results become out-parameters written in place; the
-  // seed goes back to the end of the arguments.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createDropInterfaceAttrs());
-  pm.addNestedPass<func::FuncOp>(createDistinctReturns());
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  pm.addNestedPass<func::FuncOp>(createFoldOutputCopies());
-  pm.addPass(createSeedArgument());
-  // Intermediates: views of one workspace, not an allocation per call.
-  pm.addPass(createPlanWorkspace());
+  // Tensors -> buffers, the intermediates in the workspace.
+  addBufferizationPasses(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createNontemporalStores({options.nontemporalThreshold}));

@@ -224,12 +224,9 @@ struct LowerTrainBatchNorm : OpRewritePattern<BatchNormOp> {
 
   LogicalResult matchAndRewrite(BatchNormOp op,
                                 PatternRewriter &rewriter) const override {
+    if (failed(checkRunningStatsInPlace(op)))
+      return failure();
     Value runningMean = op.getRunningMean(), runningVar = op.getRunningVar();
-    if (!isa<BlockArgument>(runningMean) || !isa<BlockArgument>(runningVar) ||
-        runningMean == runningVar)
-      return op.emitOpError(
-          "in train mode updates its running statistics in place, so they "
-          "must be two distinct arguments of the function");
     Location loc = op.getLoc();
     Layout layout = layoutOf(op);
     int64_t splits = std::clamp<int64_t>(

@@ -303,17 +303,7 @@ private:
       const OperandView &view = views[arg.getArgNumber()];
       if (view.access == RowAccess::InRow)
         continue;
-      Value leafRow = view.identity ? row : index(0);
-      if (!view.identity)
-        for (auto [outerStride, dimSize, leafStride] : view.terms)
-          leafRow = arith::AddIOp::create(
-              b, loc, leafRow,
-              arith::MulIOp::create(
-                  b, loc,
-                  arith::RemUIOp::create(
-                      b, loc, arith::DivUIOp::create(b, loc, row, index(outerStride)),
-                      index(dimSize)),
-                  index(leafStride)));
+      Value leafRow = view.identity ? row : sumOfTerms(row, view.terms);
       leafRows[arg] = leafRow;
       if (view.access == RowAccess::PerRow) {
         Value v = memref::LoadOp::create(b, loc, inputs[arg.getArgNumber()],
@@ -322,6 +312,21 @@ private:
                                                      extendToF32(b, loc, v));
       }
     }
+  }
+
+  /// The sum over `terms` of (i / stride % size) * scale: an operand's row or
+  /// element for the group's row or column i (RowView's OperandView).
+  Value sumOfTerms(Value i, ArrayRef<std::array<int64_t, 3>> terms) {
+    Value sum = index(0);
+    for (auto [stride, size, scale] : terms)
+      sum = arith::AddIOp::create(
+          b, loc, sum,
+          arith::MulIOp::create(
+              b, loc,
+              arith::RemUIOp::create(b, loc, arith::DivUIOp::create(b, loc, i, index(stride)),
+                                     index(size)),
+              index(scale)));
+    return sum;
   }
 
   /// The f32 chunk of `value` at `c`.
@@ -380,19 +385,7 @@ private:
     }
     // A part of the row, repeated: contiguous over a chunk when its
     // innermost dimension is the row's and holds whole chunks.
-    auto columnIndex = [&](Value col) {
-      Value at = index(0);
-      for (auto [innerStride, dimSize, operandStride] : view.columnTerms)
-        at = arith::AddIOp::create(
-            b, loc, at,
-            arith::MulIOp::create(
-                b, loc,
-                arith::RemUIOp::create(
-                    b, loc, arith::DivUIOp::create(b, loc, col, index(innerStride)),
-                    index(dimSize)),
-                index(operandStride)));
-      return at;
-    };
+    auto columnIndex = [&](Value col) { return sumOfTerms(col, view.columnTerms); };
     const auto &inner = view.columnTerms.front();
     if (inner[0] == 1 && inner[2] == 1 && inner[1] % plan.lanes == 0)
       return extendToF32(b, loc,

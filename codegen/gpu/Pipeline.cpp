@@ -43,23 +43,9 @@ void ndr::buildCudaLoweringPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
-  // Tensors -> buffers, as for the CPU; then the seed and the stream go
-  // back to the end, the intermediates into the workspace, and what is left
-  // of host memory operations onto the device.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createDropInterfaceAttrs());
-  pm.addNestedPass<func::FuncOp>(createDistinctReturns());
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  pm.addNestedPass<func::FuncOp>(createFoldOutputCopies());
-  pm.addPass(createSeedArgument());
-  pm.addPass(createPlanWorkspace());
+  // Tensors -> buffers, as for the CPU; then the stream goes back to the
+  // end, and what is left of host memory operations onto the device.
+  addBufferizationPasses(pm);
   pm.addPass(createStreamArgument());
   // The linalg ops on parameters that init functions hold (the folded
   // batch norms' constants, computed once): upstream's mapping of parallel
