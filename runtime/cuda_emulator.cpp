@@ -50,18 +50,20 @@ constexpr int kWarp = 32;
 
 using PackedKernel = void (*)(void **params);
 
-std::mutex registryMutex;
-std::map<std::string, PackedKernel> &kernels() {
-  static auto *map = new std::map<std::string, PackedKernel>;
-  return *map;
-}
-
 struct EmuModule {
   std::string key;
 };
+// A registered kernel; its address is the CUfunction handle.
 struct EmuFunction {
   PackedKernel kernel;
 };
+
+std::mutex registryMutex;
+// Nodes of a map stay put: the handles live as long as the process.
+std::map<std::string, EmuFunction> &kernels() {
+  static auto *map = new std::map<std::string, EmuFunction>;
+  return *map;
+}
 
 // ---- Fibers ---------------------------------------------------------------
 
@@ -334,9 +336,7 @@ CUresult moduleGetFunction(CUfunction *function, CUmodule module, const char *na
   auto found = kernels().find(reinterpret_cast<EmuModule *>(module)->key + "/" + name);
   if (found == kernels().end())
     return kNotFound;
-  // Handles live as long as the process: one per lookup is small, and a
-  // launch may still use an earlier one.
-  *function = reinterpret_cast<CUfunction>(new EmuFunction{found->second});
+  *function = reinterpret_cast<CUfunction>(&found->second);
   return CUDA_SUCCESS;
 }
 
@@ -438,7 +438,7 @@ extern "C" {
 // Called by the global constructor of an emulated model's kernels.
 void ndr_emu_register(const char *module, const char *kernel, PackedKernel packed) {
   std::lock_guard<std::mutex> lock(registryMutex);
-  kernels()[std::string(module) + "/" + kernel] = packed;
+  kernels()[std::string(module) + "/" + kernel] = EmuFunction{packed};
 }
 
 // The kernels' gpu.thread_id, block_id, block_dim and grid_dim: `which` is

@@ -100,6 +100,8 @@ const ndr_model_desc kModel = {"cudatest", 1, 1, 0, 1, &kX, &kW, nullptr, &kY,
 // Registers the kernel and a fresh image for one test.
 class CudaModel : public ::testing::Test {
 protected:
+  // Before SetUp and after TearDown: the image is unloaded through it.
+  FakeDriver fake;
   void SetUp() override {
     ndr_emu_register("cudatest", "scale", scaleKernel);
     key = image("cudatest");
@@ -113,7 +115,6 @@ protected:
 };
 
 TEST_F(CudaModel, RunsOnTheDeviceAndCopiesHostBuffers) {
-  FakeDriver fake;
   ndr_model *model = nullptr;
   ASSERT_EQ(ndr_model_create(&kModel, nullptr, 0, &model), NDR_OK) << ndr_last_error();
   EXPECT_EQ(ndr_model_target(model), NDR_TARGET_CUDA);
@@ -134,7 +135,6 @@ TEST_F(CudaModel, RunsOnTheDeviceAndCopiesHostBuffers) {
 }
 
 TEST_F(CudaModel, NoDriverIsOneClearError) {
-  FakeDriver fake;
   fake.table.cuGetErrorName = errorName;
   fake.table.cuInit = [](unsigned) { return CUDA_ERROR_NO_DEVICE; };
   ndr_model *model = nullptr;
@@ -145,7 +145,6 @@ TEST_F(CudaModel, NoDriverIsOneClearError) {
 }
 
 TEST_F(CudaModel, NoDeviceIsOneClearError) {
-  FakeDriver fake;
   fake.table.cuDeviceGetCount = [](int *count) {
     *count = 0;
     return CUDA_SUCCESS;
@@ -157,7 +156,6 @@ TEST_F(CudaModel, NoDeviceIsOneClearError) {
 }
 
 TEST_F(CudaModel, KernelsForAnotherGpuFailAtCreate) {
-  FakeDriver fake;
   fake.table.cuGetErrorName = errorName;
   fake.table.cuModuleLoadData = [](CUmodule *, const void *) { return kNoBinary; };
   ndr_model *model = nullptr;
@@ -169,7 +167,6 @@ TEST_F(CudaModel, KernelsForAnotherGpuFailAtCreate) {
 }
 
 TEST_F(CudaModel, DeviceMemoryExhaustedNamesTheTensor) {
-  FakeDriver fake;
   fake.table.cuGetErrorName = errorName;
   fake.table.cuMemAlloc = [](CUdeviceptr *, size_t) { return CUDA_ERROR_OUT_OF_MEMORY; };
   ndr_model *model = nullptr;
@@ -180,7 +177,6 @@ TEST_F(CudaModel, DeviceMemoryExhaustedNamesTheTensor) {
 }
 
 TEST_F(CudaModel, AFailedLaunchIsTheRunsStatus) {
-  FakeDriver fake;
   ndr_model *model = nullptr;
   ASSERT_EQ(ndr_model_create(&kModel, nullptr, 0, &model), NDR_OK) << ndr_last_error();
   fake.table.cuGetErrorName = errorName;
@@ -199,7 +195,6 @@ TEST_F(CudaModel, AFailedLaunchIsTheRunsStatus) {
 }
 
 TEST_F(CudaModel, DevicePointersAreChecked) {
-  FakeDriver fake;
   ndr_model *model = nullptr;
   ASSERT_EQ(ndr_model_create(&kModel, nullptr, 0, &model), NDR_OK) << ndr_last_error();
   alignas(16) float buffer[304];
