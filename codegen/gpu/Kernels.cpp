@@ -125,6 +125,19 @@ Launch::build(StringRef name, int64_t grid, int64_t block,
     kb.setInsertionPointToEnd(&kernel.getBody().front());
     gpu::ReturnOp::create(kb, loc);
   }
+  // An equal kernel built before (the bias of every linear of a shape) is
+  // launched instead: a deep model compiles each kind of kernel once.
+  for (auto other : kernels.getOps<gpu::GPUFuncOp>()) {
+    if (other == kernel || other.getFunctionType() != kernel.getFunctionType() ||
+        other.getKnownBlockSizeAttr() != kernel.getKnownBlockSizeAttr() ||
+        other.getArgAttrsAttr() != kernel.getArgAttrsAttr() ||
+        !OperationEquivalence::isRegionEquivalentTo(&other.getBody(), &kernel.getBody(),
+                                                    OperationEquivalence::IgnoreLocations))
+      continue;
+    kernel.erase();
+    kernel = other;
+    break;
+  }
 
   Value stream = lookupStream(b.getInsertionBlock()->getParentOp());
   assert(stream && "ndr-stream-argument gives every function its stream first");

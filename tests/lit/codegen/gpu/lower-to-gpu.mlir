@@ -129,3 +129,21 @@ func.func @bn(%x: tensor<4x3x5xf32>, %m: tensor<3xf32>, %v: tensor<3xf32>, %stre
   %y = ndr.batch_norm %x stats(%m, %v : tensor<3xf32>) : tensor<4x3x5xf32>
   return %y : tensor<4x3x5xf32>
 }
+
+// -----
+
+// Equal kernels are one: both biases launch the first one's; another shape
+// gets its own.
+// CHECK-LABEL: func.func @two_linears
+// CHECK: @ndr_kernels::@two_linears_elementwise blocks
+// CHECK: @ndr_kernels::@two_linears_elementwise blocks
+// CHECK: @ndr_kernels::@two_linears_elementwise_1 blocks
+// CHECK: gpu.func @two_linears_elementwise(
+// CHECK-NOT: gpu.func @two_linears_elementwise(
+// CHECK: gpu.func @two_linears_elementwise_1(
+func.func @two_linears(%x: tensor<6x16xf32>, %w: tensor<16x16xf32>, %b: tensor<16xf32>, %w2: tensor<8x16xf32>, %b2: tensor<8xf32>, %stream: !gpu.async.token {ndr.cuda_stream}) -> tensor<6x8xf32> {
+  %0 = ndr.linear %x, %w, %b : tensor<6x16xf32>, tensor<16x16xf32>, tensor<16xf32>
+  %1 = ndr.linear %0, %w, %b : tensor<6x16xf32>, tensor<16x16xf32>, tensor<16xf32>
+  %2 = ndr.linear %1, %w2, %b2 : tensor<6x16xf32>, tensor<8x16xf32>, tensor<8xf32>
+  return %2 : tensor<6x8xf32>
+}
