@@ -52,6 +52,12 @@ struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
 /// its workspace (ndr-plan-workspace).
 void addBufferizationPasses(OpPassManager &pm);
 
+/// Host code to the LLVM dialect, but for functions and calls (func-to-llvm
+/// on the CPU, gpu-to-llvm for CUDA, which each backend adds after): bf16
+/// rounding expanded to integer ops (no compiler-rt helper), memref, vector,
+/// scf, math (what is not approximated through libm), arith, index and cf.
+void addLoweringToLLVMPasses(OpPassManager &pm);
+
 /// Lowers a module of ndr models (func.func over static tensors) to the LLVM
 /// dialect.
 void buildCpuLoweringPipeline(OpPassManager &pm,

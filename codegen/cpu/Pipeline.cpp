@@ -57,23 +57,8 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   else
     pm.addNestedPass<func::FuncOp>(createHoistLoopAllocas());
 
-  // Everything -> LLVM. bf16 rounding is expanded to integer ops so that no
-  // compiler-rt helper is needed.
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expand));
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertVectorToLLVMPass());
-  // Before scf-to-cf: the memref.alloca_scope that scf-to-openmp puts around
-  // loop bodies must still hold a single block when it is lowered.
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass()); // what is not approximated
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  // Everything -> LLVM.
+  addLoweringToLLVMPasses(pm);
   ConvertFuncToLLVMPassOptions funcToLLVM;
   funcToLLVM.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));

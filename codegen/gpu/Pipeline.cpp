@@ -87,19 +87,7 @@ void ndr::buildCudaLoweringPipeline(OpPassManager &pm,
 
   // The host code -> LLVM; gpu-to-llvm lowers the functions (with their
   // stream arguments) and the launches.
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expand));
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  addLoweringToLLVMPasses(pm);
   GpuToLLVMConversionPassOptions toLLVM;
   toLLVM.hostBarePtrCallConv = true;
   toLLVM.kernelBarePtrCallConv = true;
