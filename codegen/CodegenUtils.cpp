@@ -6,6 +6,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -153,4 +155,17 @@ LogicalResult ndr::checkRunningStatsInPlace(Operation *op) {
     return success();
   return norm.emitOpError("in train mode updates its running statistics in place, so "
                           "they must be two distinct arguments of the function");
+}
+
+Value ndr::readOnlyBuffer(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  return bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
+      /*read_only=*/true);
+}
+
+Value ndr::firstElement(OpBuilder &b, Location loc, Value buffer) {
+  auto type = MemRefType::get({}, cast<MemRefType>(buffer.getType()).getElementType());
+  return memref::ReinterpretCastOp::create(b, loc, type, buffer, /*offset=*/0,
+                                           /*sizes=*/{}, /*strides=*/{});
 }

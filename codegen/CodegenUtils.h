@@ -29,6 +29,16 @@ Value lookupStream(OpBuilder &b, Location loc, Operation *op, uint32_t stream);
 /// BatchNormOp) otherwise.
 LogicalResult checkRunningStatsInPlace(Operation *op);
 
+/// The buffer of a tensor that a call or kernel only reads
+/// (`bufferization.to_buffer read_only`, the tensor's shape, identity layout).
+Value readOnlyBuffer(OpBuilder &b, Location loc, Value tensor);
+
+/// A 0-d view of a buffer's first element (identity layout, so offset 0):
+/// under the bare-pointer calling convention it is the buffer's own pointer,
+/// one type for every shape, and the call that takes it is a use of the
+/// buffer (deallocation stays after it; LLVM sees a pointer, not an integer).
+Value firstElement(OpBuilder &b, Location loc, Value buffer);
+
 /// `tensor.empty` of the given type.
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type);
 

@@ -53,6 +53,8 @@ void check(CUresult result, const char *call) {
     die(std::string(call) + ": " + errorName(*driver, result));
 }
 
+std::string dtypeName(ndr_dtype dtype) { return dtype == NDR_F32 ? "f32" : "bf16"; }
+
 // One compiled model, loaded from its library.
 struct Model {
   void *library = nullptr;
@@ -62,10 +64,12 @@ struct Model {
                           uint64_t, void *) = nullptr;
   std::string name;
 
-  bool load(const std::string &path) {
+  // DIR/NAME_DTYPE.so, or the program ends with why not.
+  void load(const std::string &dir, const std::string &stem, ndr_dtype dtype) {
+    std::string path = dir + "/" + stem + "_" + dtypeName(dtype) + ".so";
     library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!library)
-      return false;
+      die(dlerror()); // it names the file
     auto descriptor = reinterpret_cast<const ndr_model_desc *(*)()>(
         dlsym(library, "ndr_library_descriptor"));
     auto create = reinterpret_cast<ndr_status (*)(const ndr_model_desc *, const char *,
@@ -85,7 +89,6 @@ struct Model {
       die(path + ": expected a first input of rank 2");
     kRows = desc->inputs[0].shape[0];
     kHidden = desc->inputs[0].shape[1];
-    return true;
   }
 
   void run(const std::vector<CUdeviceptr> &in, const std::vector<CUdeviceptr> &out,
@@ -231,10 +234,9 @@ void printFailed(const std::string &workload, const std::string &dtype, const Ch
 }
 
 void benchNorm(const std::string &dir, const std::string &w, ndr_dtype dtype, int iters) {
-  std::string dt = dtype == NDR_F32 ? "f32" : "bf16";
+  std::string dt = dtypeName(dtype);
   Model model;
-  if (!model.load(dir + "/" + w + "_" + dt + ".so"))
-    die(dir + "/" + w + "_" + dt + ".so: " + dlerror());
+  model.load(dir, w, dtype);
   bool layer = w != "w4", dropout = w == "w2";
   std::string title = (w == "w1"   ? "W1 LN(x + r)"
                        : w == "w2" ? "W2 LN(x + dropout(r)) train"
@@ -288,10 +290,9 @@ void benchNorm(const std::string &dir, const std::string &w, ndr_dtype dtype, in
 // The whole mask, bit for bit: y = x * keep * (1 / (1 - p)) in f32, rounded
 // once to the dtype, keep from the runtime's section-5 Philox.
 void checkMask(const std::string &dir, ndr_dtype dtype) {
-  std::string dt = dtype == NDR_F32 ? "f32" : "bf16";
+  std::string dt = dtypeName(dtype);
   Model model;
-  if (!model.load(dir + "/mask_" + dt + ".so"))
-    die(dir + "/mask_" + dt + ".so: " + dlerror());
+  model.load(dir, "mask", dtype);
   size_t n = size_t(kRows) * kHidden;
   std::vector<float> x = roundTo(randomValues(n, 3), dtype);
   CUdeviceptr dx = upload(x, dtype), dy;
@@ -331,10 +332,9 @@ void checkMask(const std::string &dir, ndr_dtype dtype) {
 
 // linear through cuBLAS: TFLOP/s (the note), against the copy roof.
 void benchLinear(const std::string &dir, ndr_dtype dtype, int iters) {
-  std::string dt = dtype == NDR_F32 ? "f32" : "bf16";
+  std::string dt = dtypeName(dtype);
   Model model;
-  if (!model.load(dir + "/lin_" + dt + ".so"))
-    die(dir + "/lin_" + dt + ".so: " + dlerror());
+  model.load(dir, "lin", dtype);
   size_t n = size_t(kRows) * kHidden;
   std::vector<float> x = roundTo(randomValues(n, 4), dtype);
   CUdeviceptr dx = upload(x, dtype), dy;

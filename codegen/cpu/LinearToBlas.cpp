@@ -1,5 +1,6 @@
 //===- LinearToBlas.cpp - ndr-linear-to-blas ------------------------------===//
 
+#include "codegen/CodegenUtils.h"
 #include "codegen/cpu/Passes.h"
 #include "dialect/NdrOps.h"
 
@@ -17,24 +18,6 @@ namespace {
 // memref to stand for "no bias".
 constexpr StringLiteral kLinear = "ndr_linear_f32";
 constexpr StringLiteral kLinearBias = "ndr_linear_bias_f32";
-
-/// The buffer of a tensor operand, which the call only reads.
-Value bufferOf(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  return bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
-      /*read_only=*/true);
-}
-
-/// A 0-d view of the first element of `buffer` (identity layout, so offset
-/// 0). The bare-pointer calling convention passes it as a pointer to that
-/// element, one type for every shape; and the call is a use of the buffer, so
-/// deallocation stays after it and LLVM sees a pointer, not an integer.
-Value firstElement(OpBuilder &b, Location loc, Value buffer) {
-  auto type = MemRefType::get({}, b.getF32Type());
-  return memref::ReinterpretCastOp::create(b, loc, type, buffer, /*offset=*/0,
-                                           /*sizes=*/{}, /*strides=*/{});
-}
 
 /// The declaration of `name`: pointers to x, w, [b,] y, then rows, in, out.
 func::FuncOp getOrDeclare(ModuleOp module, StringRef name, bool bias) {
@@ -63,10 +46,10 @@ void lowerToCall(LinearOp op, func::FuncOp callee) {
       b, loc, MemRefType::get(resultType.getShape(), b.getF32Type()),
       b.getI64IntegerAttr(64));
   SmallVector<Value> operands{
-      firstElement(b, loc, bufferOf(b, loc, op.getInput())),
-      firstElement(b, loc, bufferOf(b, loc, op.getWeight()))};
+      firstElement(b, loc, readOnlyBuffer(b, loc, op.getInput())),
+      firstElement(b, loc, readOnlyBuffer(b, loc, op.getWeight()))};
   if (op.getBias())
-    operands.push_back(firstElement(b, loc, bufferOf(b, loc, op.getBias())));
+    operands.push_back(firstElement(b, loc, readOnlyBuffer(b, loc, op.getBias())));
   operands.push_back(firstElement(b, loc, result));
   for (int64_t v : {rows, in, out})
     operands.push_back(arith::ConstantIntOp::create(b, loc, v, 64));

@@ -40,20 +40,6 @@ func::FuncOp getOrDeclare(ModuleOp module, Type element) {
   return callee;
 }
 
-/// A 0-d view of the first element: under the bare-pointer convention, the
-/// buffer's own pointer (as ndr-linear-to-blas passes them).
-Value firstElement(OpBuilder &b, Location loc, Value buffer) {
-  auto type = MemRefType::get({}, cast<MemRefType>(buffer.getType()).getElementType());
-  return memref::ReinterpretCastOp::create(b, loc, type, buffer, 0, {}, {});
-}
-
-Value bufferOf(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  return bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
-      /*read_only=*/true);
-}
-
 /// `y + bias` as a group of one add.
 Value addBias(OpBuilder &b, Location loc, Value y, Value bias) {
   auto fusion = FusionOp::create(b, loc, TypeRange{y.getType()}, ValueRange{y, bias});
@@ -85,8 +71,8 @@ struct LowerLinearToCublas : OpRewritePattern<LinearOp> {
         rewriter, loc, MemRefType::get(type.getShape(), element),
         rewriter.getI64IntegerAttr(64));
     SmallVector<Value> operands{
-        firstElement(rewriter, loc, bufferOf(rewriter, loc, op.getInput())),
-        firstElement(rewriter, loc, bufferOf(rewriter, loc, op.getWeight())),
+        firstElement(rewriter, loc, readOnlyBuffer(rewriter, loc, op.getInput())),
+        firstElement(rewriter, loc, readOnlyBuffer(rewriter, loc, op.getWeight())),
         firstElement(rewriter, loc, result)};
     for (int64_t v : {rows, in, out})
       operands.push_back(arith::ConstantIntOp::create(rewriter, loc, v, 64));
