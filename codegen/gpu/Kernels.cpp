@@ -34,12 +34,6 @@ MemRefType flatType(RankedTensorType type) {
   return MemRefType::get({type.getNumElements()}, type.getElementType());
 }
 
-/// `tensor` as a flat buffer (`readOnly`: the kernel only reads it).
-Value flatBuffer(OpBuilder &b, Location loc, Value tensor, bool readOnly) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  Value flat = reshapeToFlat(b, loc, tensor);
-  return bufferization::ToBufferOp::create(b, loc, flatType(type), flat, readOnly);
-}
 } // namespace
 
 Value gpu_kernels::lookupStream(Operation *op) {
@@ -55,7 +49,7 @@ Value gpu_kernels::lookupStream(Operation *op) {
 }
 
 unsigned Launch::read(Value tensor) {
-  operands.push_back(flatBuffer(b, loc, tensor, /*readOnly=*/true));
+  operands.push_back(readOnlyBuffer(b, loc, reshapeToFlat(b, loc, tensor)));
   readOnly.push_back(true);
   return operands.size() - 1;
 }
