@@ -1,8 +1,10 @@
 //===- hand_kernels.cpp - hand-written fused kernels for the benchmark -----===//
 //
 // The best fused kernel we can write by hand for each workload of
-// bench/workloads.py, the bar the compiler is measured against. AVX-512,
-// OpenMP over rows with a static split, as the roof splits its range.
+// bench/workloads.py, the bar the compiler is measured against. AVX-512
+// (16 lanes) where the CPU has it, else AVX2 (8 lanes), through the few
+// wrappers below; OpenMP over rows with a static split, as the roof splits
+// its range.
 // Measured on the 2-core Zen4 development machine, each worth keeping:
 // - the arguments are firstprivate, so the outlined OpenMP loops see locals
 //   that no store can alias (1.7x: otherwise every pointer is reloaded);
@@ -12,8 +14,8 @@
 //   since that sweep has no load that would keep memory busy (1.1-1.2x);
 // - outputs larger than the L3 go out with non-temporal stores.
 //
-// Dropout (W2) draws its mask with Philox4x32-10, 16 blocks per vector (one
-// block per 32-bit lane) and three independent vectors in flight, bit-exact
+// Dropout (W2) draws its mask with Philox4x32-10, one block per 32-bit lane
+// (16 or 8 per vector) and three independent vectors in flight, bit-exact
 // with DESIGN.md section 5.
 //
 // Built by bench/run.sh with clang-22 and libomp (ndr's OpenMP runtime):
@@ -27,8 +29,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#ifndef __AVX512F__
-#error "the hand kernels are written for AVX-512 (build with -march=native on an AVX-512 CPU)"
+#if !defined(__AVX2__) || !defined(__FMA__) || !defined(__BMI2__)
+#error "the hand kernels need AVX2, FMA and BMI2 at least (build with -march=native)"
 #endif
 
 #ifndef PHILOX_WAYS
@@ -36,6 +38,59 @@
 #endif
 
 namespace {
+
+//===----------------------------------------------------------------------===//
+// The vector width: 16 lanes with AVX-512, else 8 with AVX2. Only what the
+// kernels below use.
+//===----------------------------------------------------------------------===//
+
+#ifdef __AVX512F__
+constexpr int W = 16;
+using vf = __m512;
+using vi = __m512i;
+inline vf loadu(const float *p) { return _mm512_loadu_ps(p); }
+inline vf loada(const float *p) { return _mm512_load_ps(p); }
+inline void storeu(float *p, vf v) { _mm512_storeu_ps(p, v); }
+inline void storea(float *p, vf v) { _mm512_store_ps(p, v); }
+inline void stream(float *p, vf v) { _mm512_stream_ps(p, v); }
+inline vf splat(float f) { return _mm512_set1_ps(f); }
+inline vf zero() { return _mm512_setzero_ps(); }
+inline vf add(vf a, vf b) { return _mm512_add_ps(a, b); }
+inline vf sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+inline vf mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+inline vf fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+inline float reduce(vf a) { return _mm512_reduce_add_ps(a); }
+/// a * b in the lanes whose bit of `dropped` is clear, 0 in the others.
+inline vf mulKept(uint32_t dropped, vf a, vf b) {
+  return _mm512_maskz_mul_ps((__mmask16)~dropped, a, b);
+}
+#else
+constexpr int W = 8;
+using vf = __m256;
+using vi = __m256i;
+inline vf loadu(const float *p) { return _mm256_loadu_ps(p); }
+inline vf loada(const float *p) { return _mm256_load_ps(p); }
+inline void storeu(float *p, vf v) { _mm256_storeu_ps(p, v); }
+inline void storea(float *p, vf v) { _mm256_store_ps(p, v); }
+inline void stream(float *p, vf v) { _mm256_stream_ps(p, v); }
+inline vf splat(float f) { return _mm256_set1_ps(f); }
+inline vf zero() { return _mm256_setzero_ps(); }
+inline vf add(vf a, vf b) { return _mm256_add_ps(a, b); }
+inline vf sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+inline vf mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+inline vf fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+inline float reduce(vf a) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+inline vf mulKept(uint32_t dropped, vf a, vf b) {
+  const __m256i lanebit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  __m256i hit = _mm256_and_si256(_mm256_set1_epi32((int)dropped), lanebit);
+  __m256i kept = _mm256_cmpeq_epi32(hit, _mm256_setzero_si256());
+  return _mm256_and_ps(_mm256_mul_ps(a, b), _mm256_castsi256_ps(kept));
+}
+#endif
 
 // Outputs above the L3 (32 MiB) bypass the caches: a normal store would first
 // read each line in (write-allocate) and evict the inputs we still stream.
@@ -45,56 +100,85 @@ bool streamable(const float *y, long n) {
   return ((uintptr_t)y & 63) == 0 && n * (long)sizeof(float) > kL3Bytes;
 }
 
-template <bool NT> inline void store(float *p, __m512 v) {
+template <bool NT> inline void store(float *p, vf v) {
   if (NT)
-    _mm512_stream_ps(p, v);
+    stream(p, v);
   else
-    _mm512_storeu_ps(p, v);
+    storeu(p, v);
 }
 
 //===----------------------------------------------------------------------===//
-// Philox4x32-10, 16 blocks per step
+// Philox4x32-10, W blocks per vector (one block per 32-bit lane)
 //===----------------------------------------------------------------------===//
 
+#ifdef __AVX512F__
 // 32x32 -> 64-bit products of each lane with m: lanes' high and low words.
 // mul_epu32 multiplies the even lanes, so the odd lanes go through a shift.
-inline void mulhilo(__m512i a, __m512i m, __m512i &hi, __m512i &lo) {
-  __m512i even = _mm512_mul_epu32(a, m);
-  __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
+inline void mulhilo(vi a, vi m, vi &hi, vi &lo) {
+  vi even = _mm512_mul_epu32(a, m);
+  vi odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
   lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
   hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
 }
+inline vi splati(uint32_t v) { return _mm512_set1_epi32((int)v); }
+inline vi lanes() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
+inline vi addi(vi a, vi b) { return _mm512_add_epi32(a, b); }
+inline vi xor3(vi a, vi b, vi c) { return _mm512_ternarylogic_epi32(a, b, c, 0x96); }
+/// hi + 1 in the lanes where lo wrapped below base (the carry of lo = base + lane).
+inline vi carry(vi hi, vi lo, vi base) {
+  return _mm512_mask_add_epi32(hi, _mm512_cmplt_epu32_mask(lo, base), hi, splati(1));
+}
+/// Bit i of the result: 16-bit half i of v is below t (i = 2 * lane + half).
+inline uint32_t below16(vi v, vi t) { return _mm512_cmplt_epu16_mask(v, t); }
+#else
+inline void mulhilo(vi a, vi m, vi &hi, vi &lo) {
+  vi even = _mm256_mul_epu32(a, m);
+  vi odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+  lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+  hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+}
+inline vi splati(uint32_t v) { return _mm256_set1_epi32((int)v); }
+inline vi lanes() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+inline vi addi(vi a, vi b) { return _mm256_add_epi32(a, b); }
+inline vi xor3(vi a, vi b, vi c) { return _mm256_xor_si256(_mm256_xor_si256(a, b), c); }
+inline vi carry(vi hi, vi lo, vi base) {
+  // No unsigned compare in AVX2: flip the sign bits; the mask is -1 where true.
+  const vi sign = splati(0x80000000u);
+  vi wrapped = _mm256_cmpgt_epi32(_mm256_xor_si256(base, sign), _mm256_xor_si256(lo, sign));
+  return _mm256_sub_epi32(hi, wrapped);
+}
+inline uint32_t below16(vi v, vi t) {
+  // v < t exactly where t - v, saturated at 0, is not 0.
+  vi ge = _mm256_cmpeq_epi16(_mm256_subs_epu16(t, v), _mm256_setzero_si256());
+  return ~_pext_u32((uint32_t)_mm256_movemask_epi8(ge), 0x55555555u) & 0xFFFFu;
+}
+#endif
 
-/// Philox4x32-10 of U x 16 consecutive blocks from block j0, one block per
+/// Philox4x32-10 of U x W consecutive blocks from block j0, one block per
 /// 32-bit lane; U independent chains hide the latency of each round's
-/// multiplies. Writes the dropped bits of their U x 128 elements to bits[0, 2U).
+/// multiplies. Writes the dropped bits of their U x W x 8 elements to
+/// bits[0, U * W / 8).
 template <int U>
-inline void philoxDropped(uint64_t j0, uint64_t seed, uint32_t stream, __m512i thresh,
-                          uint64_t *bits) {
-  const __m512i m0 = _mm512_set1_epi32((int)0xD2511F53u);
-  const __m512i m1 = _mm512_set1_epi32((int)0xCD9E8D57u);
-  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  __m512i c0[U], c1[U], c2[U], c3[U];
+inline void philoxDropped(uint64_t j0, uint64_t seed, uint32_t stream, vi thresh, uint64_t *bits) {
+  const vi m0 = splati(0xD2511F53u), m1 = splati(0xCD9E8D57u);
+  vi c0[U], c1[U], c2[U], c3[U];
   for (int u = 0; u < U; ++u) {
-    uint64_t j = j0 + 16 * u;
-    __m512i lo = _mm512_set1_epi32((int)(uint32_t)j);
-    c0[u] = _mm512_add_epi32(lo, lane);
-    c1[u] = _mm512_set1_epi32((int)(uint32_t)(j >> 32));
-    // Carry into the high word where the low word wrapped within these 16.
-    c1[u] = _mm512_mask_add_epi32(c1[u], _mm512_cmplt_epu32_mask(c0[u], lo), c1[u],
-                                  _mm512_set1_epi32(1));
-    c2[u] = _mm512_set1_epi32((int)stream);
-    c3[u] = _mm512_setzero_si512();
+    uint64_t j = j0 + W * u;
+    vi lo = splati((uint32_t)j);
+    c0[u] = addi(lo, lanes());
+    c1[u] = carry(splati((uint32_t)(j >> 32)), c0[u], lo);
+    c2[u] = splati(stream);
+    c3[u] = splati(0);
   }
   uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
   for (int round = 0; round < 10; ++round) {
-    const __m512i key0 = _mm512_set1_epi32((int)k0), key1 = _mm512_set1_epi32((int)k1);
+    const vi key0 = splati(k0), key1 = splati(k1);
     for (int u = 0; u < U; ++u) {
-      __m512i hi0, lo0, hi1, lo1;
+      vi hi0, lo0, hi1, lo1;
       mulhilo(c0[u], m0, hi0, lo0);
       mulhilo(c2[u], m1, hi1, lo1);
-      c0[u] = _mm512_ternarylogic_epi32(hi1, c1[u], key0, 0x96); // 0x96: three-way xor
-      c2[u] = _mm512_ternarylogic_epi32(hi0, c3[u], key1, 0x96);
+      c0[u] = xor3(hi1, c1[u], key0);
+      c2[u] = xor3(hi0, c3[u], key1);
       c1[u] = lo1;
       c3[u] = lo0;
     }
@@ -102,19 +186,19 @@ inline void philoxDropped(uint64_t j0, uint64_t seed, uint32_t stream, __m512i t
     k1 += 0xBB67AE85u;
   }
   // Each block is 8 elements, so word k's two halves land at bits 2k, 2k+1 of
-  // each byte of the element mask: pdep spreads 2 bits per block there.
+  // each byte of the element mask: pdep spreads 2 bits per block there, 8
+  // blocks (16 bits of d[k]) per 64-bit word.
   const uint64_t spread = 0x0303030303030303ULL;
   for (int u = 0; u < U; ++u) {
     // All 16-bit draws compared at once: bit 2b + h of d[k] is block b, half h.
-    __mmask32 d[4] = {_mm512_cmplt_epu16_mask(c0[u], thresh), _mm512_cmplt_epu16_mask(c1[u], thresh),
-                      _mm512_cmplt_epu16_mask(c2[u], thresh), _mm512_cmplt_epu16_mask(c3[u], thresh)};
-    uint64_t first8 = 0, last8 = 0;
-    for (int k = 0; k < 4; ++k) {
-      first8 |= _pdep_u64(d[k] & 0xFFFF, spread << (2 * k));
-      last8 |= _pdep_u64(d[k] >> 16, spread << (2 * k));
+    uint32_t d[4] = {below16(c0[u], thresh), below16(c1[u], thresh), below16(c2[u], thresh),
+                     below16(c3[u], thresh)};
+    for (int w = 0; w < W / 8; ++w) {
+      uint64_t word = 0;
+      for (int k = 0; k < 4; ++k)
+        word |= _pdep_u64((d[k] >> (16 * w)) & 0xFFFF, spread << (2 * k));
+      bits[u * (W / 8) + w] = word;
     }
-    bits[2 * u] = first8;
-    bits[2 * u + 1] = last8;
   }
 }
 
@@ -129,17 +213,16 @@ void droppedBits(uint64_t seed, uint32_t stream, uint64_t first, long nblocks, u
       bits[w] = ~0ULL;
     return;
   }
-  const __m512i thresh = _mm512_set1_epi16((short)t);
+  const vi thresh = splati(t * 0x10001u); // t in both 16-bit halves
   constexpr int U = PHILOX_WAYS;
   long b = 0;
-  for (; b + 16 * U <= nblocks; b += 16 * U)
+  for (; b + W * U <= nblocks; b += W * U)
     philoxDropped<U>(first + b, seed, stream, thresh, bits + b / 8);
-  for (; b < nblocks; b += 16) {
-    uint64_t last[2];
+  for (; b < nblocks; b += W) {
+    uint64_t last[W / 8];
     philoxDropped<1>(first + b, seed, stream, thresh, last);
-    bits[b / 8] = last[0];
-    if (b + 8 < nblocks)
-      bits[b / 8 + 1] = last[1];
+    for (int w = 0; w < W / 8 && b + 8 * w < nblocks; ++w)
+      bits[b / 8 + w] = last[w];
   }
 }
 
@@ -160,9 +243,7 @@ struct Dropout {
   float scale = 1.0f;
 };
 
-inline float hsum(__m512 a, __m512 b, __m512 c, __m512 d) {
-  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d)));
-}
+inline float hsum(const vf acc[4]) { return reduce(add(add(acc[0], acc[1]), add(acc[2], acc[3]))); }
 
 /// A per-thread scratch row, 64-byte aligned, in L1/L2 while the row is worked on.
 struct Scratch {
@@ -192,43 +273,42 @@ void addLayerNorm(const float *x, const float *r, const float *bias, const float
       if (S == Sum::AddDropout)
         droppedBits(d.seed, d.stream, (uint64_t)(row * cols) / 8, cols / 8, d.threshold,
                     scratch.bits);
-      const __m512 scale = _mm512_set1_ps(d.scale);
+      const vf scale = splat(d.scale);
       // Sweep 1 (memory): the sum, kept in L1, and its total.
-      __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                       _mm512_setzero_ps()};
-      for (long c = 0; c < cols; c += 64) {
-        uint64_t dropped = S == Sum::AddDropout ? scratch.bits[c / 64] : 0;
+      vf acc[4] = {zero(), zero(), zero(), zero()};
+      for (long c = 0; c < cols; c += 4 * W)
         for (int u = 0; u < 4; ++u) {
-          long i = c + 16 * u;
-          __m512 rv = _mm512_loadu_ps(rr + i);
+          long i = c + W * u;
+          vf rv = loadu(rr + i);
           if (S == Sum::AddDropout) // kept: r / (1 - p); dropped: 0
-            rv = _mm512_maskz_mul_ps((__mmask16) ~(dropped >> (16 * u)), rv, scale);
-          __m512 v = _mm512_add_ps(_mm512_loadu_ps(xr + i), rv);
+            rv = mulKept((uint32_t)(scratch.bits[i / 64] >> (i % 64)), rv, scale);
+          vf v = add(loadu(xr + i), rv);
           if (S == Sum::AddBias) // (x + r) + bias, in the order the source writes
-            v = _mm512_add_ps(v, _mm512_loadu_ps(bias + i));
-          _mm512_store_ps(s + i, v);
-          acc[u] = _mm512_add_ps(acc[u], v);
+            v = add(v, loadu(bias + i));
+          storea(s + i, v);
+          acc[u] = add(acc[u], v);
         }
-      }
-      float mean = hsum(acc[0], acc[1], acc[2], acc[3]) / cols;
+      float mean = hsum(acc) / cols;
       // Sweep 2 (L1): the variance about the mean, two-pass for accuracy.
-      const __m512 m = _mm512_set1_ps(mean);
+      const vf m = splat(mean);
       for (int u = 0; u < 4; ++u)
-        acc[u] = _mm512_setzero_ps();
-      for (long c = 0; c < cols; c += 64)
+        acc[u] = zero();
+      for (long c = 0; c < cols; c += 4 * W)
         for (int u = 0; u < 4; ++u) {
-          __m512 dv = _mm512_sub_ps(_mm512_load_ps(s + c + 16 * u), m);
-          acc[u] = _mm512_fmadd_ps(dv, dv, acc[u]);
+          vf dv = sub(loada(s + c + W * u), m);
+          acc[u] = fma(dv, dv, acc[u]);
         }
-      float var = hsum(acc[0], acc[1], acc[2], acc[3]) / cols;
-      const __m512 rstd = _mm512_set1_ps(1.0f / std::sqrt(var + eps));
+      float var = hsum(acc) / cols;
+      const vf rstd = splat(1.0f / std::sqrt(var + eps));
       // Sweep 3: normalize, scale, shift, store; meanwhile prefetch the next
       // row into L2, since no load of this sweep keeps memory busy (1.1x).
-      for (long c = 0; c < cols; c += 16) {
-        _mm_prefetch((const char *)(xr + cols + c), _MM_HINT_T2);
-        _mm_prefetch((const char *)(rr + cols + c), _MM_HINT_T2);
-        __m512 n = _mm512_mul_ps(_mm512_sub_ps(_mm512_load_ps(s + c), m), rstd);
-        store<NT>(yr + c, _mm512_fmadd_ps(n, _mm512_loadu_ps(gamma + c), _mm512_loadu_ps(beta + c)));
+      for (long c = 0; c < cols; c += W) {
+        if (c % 16 == 0) { // one prefetch per 64-byte line
+          _mm_prefetch((const char *)(xr + cols + c), _MM_HINT_T2);
+          _mm_prefetch((const char *)(rr + cols + c), _MM_HINT_T2);
+        }
+        vf n = mul(sub(loada(s + c), m), rstd);
+        store<NT>(yr + c, fma(n, loadu(gamma + c), loadu(beta + c)));
       }
     }
   }
@@ -244,21 +324,22 @@ void addRmsNorm(const float *x, const float *r, const float *gamma, float *y, lo
   for (long row = 0; row < rows; ++row) {
     const float *xr = x + row * cols, *rr = r + row * cols;
     float *yr = y + row * cols;
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                     _mm512_setzero_ps()};
-    for (long c = 0; c < cols; c += 64)
+    vf acc[4] = {zero(), zero(), zero(), zero()};
+    for (long c = 0; c < cols; c += 4 * W)
       for (int u = 0; u < 4; ++u) {
-        long i = c + 16 * u;
-        __m512 v = _mm512_add_ps(_mm512_loadu_ps(xr + i), _mm512_loadu_ps(rr + i));
-        acc[u] = _mm512_fmadd_ps(v, v, acc[u]);
+        long i = c + W * u;
+        vf v = add(loadu(xr + i), loadu(rr + i));
+        acc[u] = fma(v, v, acc[u]);
       }
-    float ms = hsum(acc[0], acc[1], acc[2], acc[3]) / cols;
-    const __m512 rstd = _mm512_set1_ps(1.0f / std::sqrt(ms + eps));
-    for (long c = 0; c < cols; c += 16) {
-      _mm_prefetch((const char *)(xr + cols + c), _MM_HINT_T2);
-      _mm_prefetch((const char *)(rr + cols + c), _MM_HINT_T2);
-      __m512 v = _mm512_add_ps(_mm512_loadu_ps(xr + c), _mm512_loadu_ps(rr + c));
-      store<NT>(yr + c, _mm512_mul_ps(_mm512_mul_ps(v, rstd), _mm512_loadu_ps(gamma + c)));
+    float ms = hsum(acc) / cols;
+    const vf rstd = splat(1.0f / std::sqrt(ms + eps));
+    for (long c = 0; c < cols; c += W) {
+      if (c % 16 == 0) { // one prefetch per 64-byte line
+        _mm_prefetch((const char *)(xr + cols + c), _MM_HINT_T2);
+        _mm_prefetch((const char *)(rr + cols + c), _MM_HINT_T2);
+      }
+      vf v = add(loadu(xr + c), loadu(rr + c));
+      store<NT>(yr + c, mul(mul(v, rstd), loadu(gamma + c)));
     }
   }
 }
@@ -271,10 +352,9 @@ void batchNorm(const float *x, const float *scale, const float *shift, float *y,
   if (inner == 1) { // channels last: vectors run along the channels
 #pragma omp parallel for schedule(static) firstprivate(x, scale, shift, y, channels, inner)
     for (long o = 0; o < outer; ++o)
-      for (long c = 0; c < channels; c += 16) {
+      for (long c = 0; c < channels; c += W) {
         long i = o * channels + c;
-        store<NT>(y + i, _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(scale + c),
-                                         _mm512_loadu_ps(shift + c)));
+        store<NT>(y + i, fma(loadu(x + i), loadu(scale + c), loadu(shift + c)));
       }
     return;
   }
@@ -282,11 +362,11 @@ void batchNorm(const float *x, const float *scale, const float *shift, float *y,
 #pragma omp parallel for schedule(static) firstprivate(x, scale, shift, y, channels, inner)
   for (long plane = 0; plane < outer * channels; ++plane) {
     long c = plane % channels;
-    const __m512 a = _mm512_set1_ps(scale[c]), b = _mm512_set1_ps(shift[c]);
+    const vf a = splat(scale[c]), b = splat(shift[c]);
     const float *xp = x + plane * inner;
     float *yp = y + plane * inner;
-    for (long i = 0; i < inner; i += 16)
-      store<NT>(yp + i, _mm512_fmadd_ps(_mm512_loadu_ps(xp + i), a, b));
+    for (long i = 0; i < inner; i += W)
+      store<NT>(yp + i, fma(loadu(xp + i), a, b));
   }
 }
 
