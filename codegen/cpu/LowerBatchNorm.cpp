@@ -126,7 +126,6 @@ struct LowerTrainBatchNorm : OpRewritePattern<BatchNormOp> {
                                 PatternRewriter &rewriter) const override {
     if (failed(checkRunningStatsInPlace(op)))
       return failure();
-    Value runningMean = op.getRunningMean(), runningVar = op.getRunningVar();
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t channels = op.getNumChannels();
@@ -179,21 +178,27 @@ struct LowerTrainBatchNorm : OpRewritePattern<BatchNormOp> {
           return arith::MulFOp::create(b, bodyLoc, d, d);
         });
     // Everything read from the op before replaceOp erases it.
-    float momentum = op.getMomentum().convertToFloat();
     Value y = normalize(rewriter, loc, op, mean, var);
-    acquireStatsLock(rewriter, loc);
-    updateInPlace(rewriter, loc, runningMean, mean, momentum, 1.0);
-    // n / (n - 1) makes the biased variance unbiased; PyTorch does the same
-    // and gets inf or NaN for n = 1.
-    updateInPlace(rewriter, loc, runningVar, var, momentum,
-                  count / (count - 1.0));
-    releaseStatsLock(rewriter, loc);
+    updateRunningStats(rewriter, loc, op, mean, var);
     rewriter.replaceOp(op, y);
     return success();
   }
 };
 
 } // namespace
+
+void ndr::updateRunningStats(OpBuilder &b, Location loc, BatchNormOp op,
+                             Value mean, Value var) {
+  auto type = cast<RankedTensorType>(op.getType());
+  double count = double(type.getNumElements()) / double(op.getNumChannels());
+  float momentum = op.getMomentum().convertToFloat();
+  acquireStatsLock(b, loc);
+  updateInPlace(b, loc, op.getRunningMean(), mean, momentum, 1.0);
+  // n / (n - 1) makes the biased variance unbiased; PyTorch does the same
+  // and gets inf or NaN for n = 1.
+  updateInPlace(b, loc, op.getRunningVar(), var, momentum, count / (count - 1.0));
+  releaseStatsLock(b, loc);
+}
 
 void ndr::declareRunningStatsLock(ModuleOp module) {
   if (module.lookupSymbol(kStatsLock))

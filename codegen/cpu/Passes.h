@@ -8,6 +8,8 @@
 namespace mlir {
 namespace ndr {
 
+class BatchNormOp;
+
 #define GEN_PASS_DECL
 #include "codegen/cpu/Passes.h.inc"
 
@@ -17,6 +19,10 @@ void populateLowerBatchNormPatterns(RewritePatternSet &patterns, Mode mode);
 /// The lock word that train-mode batch_norm's patterns take around the update
 /// of the running statistics; declared before they run.
 void declareRunningStatsLock(ModuleOp module);
+/// Updates the running statistics of `op`, a train-mode BatchNormOp, in place
+/// from its batch `mean` and biased `var` (f32 [C]), under that lock.
+void updateRunningStats(OpBuilder &b, Location loc, BatchNormOp op, Value mean,
+                        Value var);
 
 /// Patterns of `ndr-lower-fusions`.
 void populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode);

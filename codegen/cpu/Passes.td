@@ -52,6 +52,42 @@ def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def DecomposeTrainBatchNorm
+    : Pass<"ndr-decompose-train-batch-norm", "::mlir::ModuleOp"> {
+  let summary = "Train-mode f32 batch_norm as a vectorized reduction and a per-channel scale and shift";
+  let description = [{
+    Train mode only (`mode=train`). Each f32 `ndr.batch_norm` becomes:
+    1. partial sums, in `vector<8xf32>` chunks, of `d = x - K` and `d * d`
+       for each channel, `K` the channel's first element (shifted data: one
+       sweep over `x`, exact for constant channels, accurate for channels far
+       from zero). `x` is viewed as `[outer, channels, inner]`; with the
+       channels last the rows are split into a fixed number of ranges, each a
+       vector sweep over its rows into `[2, channels]` partials; otherwise each
+       `(outer, channel)` plane is swept with 4 partial sums. Both are
+       `scf.forall`s, so the threads share them;
+    2. the partials added in order per channel (the same result for every
+       thread count): `mean = K + S / n`, biased `var = Q / n - (S / n)^2`
+       (at least 0); the running statistics updated in place from them under
+       the module's `ndr_running_stats_lock` (unbiased variance, as
+       `ndr-lower-to-linalg` does);
+    3. `y = ((x - K) - S / n) * (gamma / sqrt(var + eps)) + beta` as `ndr.add`
+       and `ndr.mul` over per-channel tensors, for `ndr-fuse-elementwise` to
+       group: one vectorized sweep.
+    f16 and bf16 batch norms are left to `ndr-lower-to-linalg` (their per-channel
+    constants would round to the storage type). Running statistics that are not
+    two distinct function arguments are an error.
+  }];
+  let options = [CodegenModeOption];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
   let summary = "Lower ndr.fusion groups to vectorized row kernels";
   let description = [{

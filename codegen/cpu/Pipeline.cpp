@@ -32,6 +32,7 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   // Every elementwise op and norm in a group (ndr-optimize formed them; here
   // for IR that did not go through it), each group one vectorized kernel.
   pm.addNestedPass<func::FuncOp>(createDecomposeBatchNorm({options.mode}));
+  pm.addPass(createDecomposeTrainBatchNorm({options.mode}));
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   // One kernel function per kind of group: repeated blocks compile once.
   pm.addPass(createOutlineFusions());

@@ -17,6 +17,10 @@ struct BatchNormCase {
   bool affine = true;
   Elt elt = Elt::F32;
   Mode mode = Mode::Infer;
+  /// x is U(-1, 1) + offset when offset is set (1e4: a channel far from 0).
+  double offset = 0;
+  /// Every element of a channel the same (variance 0).
+  bool constantChannels = false;
 };
 
 void checkBatchNorm(const BatchNormCase &c) {
@@ -29,6 +33,13 @@ void checkBatchNorm(const BatchNormCase &c) {
   Tensor x(c.shape, c.elt), y(c.shape, c.elt), mean({channels}, c.elt),
       var({channels}, c.elt), g({channels}, c.elt), b({channels}, c.elt);
   fillUniform(x, -3, 3, 30);
+  auto channelOf = [&](int64_t i) { return (i / inner) % channels; };
+  for (int64_t i = 0; i < x.size(); ++i) {
+    if (c.constantChannels)
+      x.set(i, 0.37 * double(channelOf(i) + 1) + c.offset);
+    else if (c.offset != 0)
+      x.set(i, x.get(i) / 3 + c.offset);
+  }
   fillUniform(mean, -1, 1, 31);
   fillUniform(var, 0.5, 2, 32);
   fillUniform(g, 0.5, 1.5, 33);
@@ -63,7 +74,6 @@ void checkBatchNorm(const BatchNormCase &c) {
       v[ch] = var0.get(ch);
     }
   }
-  auto channelOf = [&](int64_t i) { return (i / inner) % channels; };
   if (c.mode == Mode::Train) {
     for (int64_t i = 0; i < x.size(); ++i)
       m[channelOf(i)] += x.get(i) / count;
@@ -106,6 +116,34 @@ TEST(BatchNormTest, TrainChannelsFirst) {
 }
 TEST(BatchNormTest, TrainChannelsLast) {
   checkBatchNorm({{16, 8}, -1, false, Elt::F32, Mode::Train});
+}
+// Train mode, f32: the vectorized partial sums (ndr-decompose-train-batch-norm)
+// over awkward shapes: channels last with 769 channels (a masked tail), one
+// channel, more rows than row ranges (uneven ranges); channels first with one
+// outer index and planes of 49 or 3 elements (masked tails); channels far from
+// zero and constant ones (variance 0).
+TEST(BatchNormTest, TrainChannelsLast769) {
+  checkBatchNorm({{5, 769}, -1, true, Elt::F32, Mode::Train});
+}
+TEST(BatchNormTest, TrainOneChannel) {
+  checkBatchNorm({{300, 1}, -1, false, Elt::F32, Mode::Train});
+}
+TEST(BatchNormTest, TrainManyRows) {
+  checkBatchNorm({{130, 3, 24}, -1, true, Elt::F32, Mode::Train});
+}
+TEST(BatchNormTest, TrainSingleImage) {
+  checkBatchNorm({{1, 3, 7, 7}, 1, true, Elt::F32, Mode::Train});
+}
+TEST(BatchNormTest, TrainShortPlanes) {
+  checkBatchNorm({{2, 5, 3}, 1, false, Elt::F32, Mode::Train});
+}
+TEST(BatchNormTest, TrainLargeMagnitude) {
+  checkBatchNorm({{64, 17}, -1, true, Elt::F32, Mode::Train, 1e4});
+  checkBatchNorm({{4, 3, 9, 9}, 1, true, Elt::F32, Mode::Train, 1e4});
+}
+TEST(BatchNormTest, TrainConstantChannels) {
+  checkBatchNorm({{8, 12}, -1, true, Elt::F32, Mode::Train, 0, true});
+  checkBatchNorm({{3, 4, 5, 5}, 1, true, Elt::F32, Mode::Train, 1e3, true});
 }
 TEST(BatchNormTest, TrainBF16) {
   checkBatchNorm({{8, 4, 3}, 1, true, Elt::BF16, Mode::Train});
