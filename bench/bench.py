@@ -123,6 +123,7 @@ def hand_lib():
         lib.hand_add_dropout_ln.argtypes = [P] * 5 + [L, L, F, F, ctypes.c_uint64, ctypes.c_uint32]
         lib.hand_add_rms.argtypes = [P] * 4 + [L, L, F]
         lib.hand_batch_norm.argtypes = [P] * 6 + [L, L, L, F]
+        lib.hand_batch_norm_train.argtypes = [P] * 6 + [L, L, L, F, F]
         _HAND = lib
     return _HAND
 
@@ -151,6 +152,16 @@ def hand_runners(wl_name, wl, arrays, threads):
         inner = int(workloads.np.prod(shape[axis + 1:]))
         call = lambda: lib.hand_batch_norm(a["x"], a["mean"], a["var"], a["gamma"], a["beta"], y,
                                            outer, shape[axis], inner, eps)
+    elif kind == "bn_train":
+        shape = wl["inputs"]["x"]
+        axis = wl["axis"] % len(shape)
+        outer = int(workloads.np.prod(shape[:axis]))
+        inner = int(workloads.np.prod(shape[axis + 1:]))
+        # The running statistics are updated in place: copies of them.
+        stats = {k: arrays[k].copy() for k in ("mean", "var")}
+        call = lambda: lib.hand_batch_norm_train(a["x"], stats["mean"].ctypes.data,
+                                                 stats["var"].ctypes.data, a["gamma"], a["beta"],
+                                                 y, outer, shape[axis], inner, eps, 0.1)
     else:
         return {}  # W6: the GEMM comparison is the figure of merit, no hand kernel
 

@@ -31,7 +31,7 @@ def measure(name, threads, iters):
     import workloads
 
     torch.set_num_threads(threads)
-    wl = dict(bench.selected_workloads())[name]
+    wl = workloads.WORKLOADS[name]  # named on the command line, whatever BENCH_ONLY says
     arrays = {k: harness.aligned_copy(v) for k, v in workloads.make_inputs(wl).items()}
     runner = bench.ndr_runners(name, wl, arrays, threads)["ndr"]  # keeps its output alive
     ndr = runner[0]

@@ -51,6 +51,16 @@ WORKLOADS["W5"] = _workload("w5_bn_nc.ndr", "w5_bn_nc", "bn", {"x": [ROWS, HID]}
                             eps=1e-5, axis=-1, desc="BatchNorm infer [16384,768] axis -1")
 WORKLOADS["W5n"] = _workload("w5n_bn_nchw.ndr", "w5n_bn_nchw", "bn", {"x": [16, HID, 32, 32]},
                              BN_PARAMS, eps=1e-5, axis=1, desc="BatchNorm infer NCHW axis 1")
+# Train mode: the batch's own statistics (the running ones only updated).
+# Bytes count x once, but the statistics need all of x before the first
+# output, and x (48 MiB) is larger than the L3: x is read twice, so 0.67 of
+# the roof is the ceiling.
+WORKLOADS["W5t"] = _workload("w5t_bn_train_nc.ndr", "w5t_bn_train_nc", "bn_train",
+                             {"x": [ROWS, HID]}, BN_PARAMS, mode="train", eps=1e-5, axis=-1,
+                             desc="BatchNorm train [16384,768] axis -1")
+WORKLOADS["W5nt"] = _workload("w5nt_bn_train_nchw.ndr", "w5nt_bn_train_nchw", "bn_train",
+                              {"x": [16, HID, 32, 32]}, BN_PARAMS, mode="train", eps=1e-5,
+                              axis=1, desc="BatchNorm train NCHW axis 1")
 WORKLOADS["W6"] = _workload("w6_ffn_post_ln.ndr", "w6_ffn_post_ln", "ffn_post_ln",
                             {"x": [16, 128, HID]},
                             {"w1": [3072, HID], "b1": [3072], "w2": [HID, 3072], "b2": [HID],
@@ -121,12 +131,16 @@ def reference(wl, arrays, keep=None):
     if kind == "add_rms":
         s = a["x"] + a["r"]
         return s / np.sqrt((s * s).mean(axis=-1, keepdims=True) + eps) * a["gamma"]
-    if kind == "bn":
+    if kind in ("bn", "bn_train"):
         x = a["x"]
         # Broadcast the per-channel vectors along the channel axis.
         shape = [1] * x.ndim
         shape[wl["axis"]] = -1
         ch = {k: a[k].reshape(shape) for k in ("mean", "var", "gamma", "beta")}
+        if kind == "bn_train":  # the batch's mean and biased variance
+            others = tuple(d for d in range(x.ndim) if d != wl["axis"] % x.ndim)
+            ch["mean"] = x.mean(axis=others, keepdims=True)
+            ch["var"] = ((x - ch["mean"]) ** 2).mean(axis=others, keepdims=True)
         return (x - ch["mean"]) / np.sqrt(ch["var"] + eps) * ch["gamma"] + ch["beta"]
     if kind == "ffn_post_ln":  # infer mode: dropout is the identity
         x = a["x"].reshape(-1, a["x"].shape[-1])

@@ -25,6 +25,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -370,6 +371,68 @@ void batchNorm(const float *x, const float *scale, const float *shift, float *y,
   }
 }
 
+/// Train batch norm's statistics: per channel the sum S and sum of squares Q
+/// of d = x - K, K the channel's first element (shifted data: one sweep over
+/// x, exact for constant channels). Channels last: each of 64 row ranges sums
+/// its rows into its own [2, C] partials (in L1 for C = 768; f32 sums over
+/// all rows of one thread would be off by 1e-4); otherwise each contiguous
+/// (o, c) plane is summed with 4 partial sums. Then the parts in double.
+void batchStats(const float *x, double *sum, double *squares, long outer, long channels,
+                long inner) {
+  if (inner == 1) {
+    const long ranges = std::min(outer, 64L);
+    float *parts = (float *)std::aligned_alloc(64, ranges * 2 * channels * sizeof(float));
+#pragma omp parallel for schedule(static) firstprivate(x, parts, outer, channels, ranges)
+    for (long r = 0; r < ranges; ++r) {
+      float *s = parts + r * 2 * channels, *q = s + channels;
+      for (long c = 0; c < channels; c += W) {
+        storea(s + c, zero());
+        storea(q + c, zero());
+      }
+      for (long o = r * outer / ranges; o < (r + 1) * outer / ranges; ++o) {
+        const float *row = x + o * channels;
+        for (long c = 0; c < channels; c += W) {
+          vf d = sub(loadu(row + c), loadu(x + c));
+          storea(s + c, add(loada(s + c), d));
+          storea(q + c, fma(d, d, loada(q + c)));
+        }
+      }
+    }
+    for (long c = 0; c < channels; ++c) {
+      sum[c] = squares[c] = 0;
+      for (long r = 0; r < ranges; ++r) {
+        sum[c] += parts[r * 2 * channels + c];
+        squares[c] += parts[r * 2 * channels + channels + c];
+      }
+    }
+    std::free(parts);
+    return;
+  }
+  float *planes = (float *)std::malloc(outer * channels * 2 * sizeof(float));
+#pragma omp parallel for schedule(static) firstprivate(x, planes, channels, inner)
+  for (long plane = 0; plane < outer * (long)channels; ++plane) {
+    const float *xp = x + plane * inner;
+    const vf k = splat(x[(plane % channels) * inner]);
+    vf s[4] = {zero(), zero(), zero(), zero()}, q[4] = {zero(), zero(), zero(), zero()};
+    for (long i = 0; i < inner; i += 4 * W)
+      for (int u = 0; u < 4; ++u) {
+        vf d = sub(loadu(xp + i + W * u), k);
+        s[u] = add(s[u], d);
+        q[u] = fma(d, d, q[u]);
+      }
+    planes[2 * plane] = hsum(s);
+    planes[2 * plane + 1] = hsum(q);
+  }
+  for (long c = 0; c < channels; ++c) {
+    sum[c] = squares[c] = 0;
+    for (long o = 0; o < outer; ++o) {
+      sum[c] += planes[2 * (o * channels + c)];
+      squares[c] += planes[2 * (o * channels + c) + 1];
+    }
+  }
+  std::free(planes);
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -436,6 +499,35 @@ int hand_batch_norm(const float *x, const float *mean, const float *var, const f
   long n = outer * channels * inner;
   (streamable(y, n) ? batchNorm<true> : batchNorm<false>)(x, scale, shift, y, outer, channels,
                                                           inner);
+  std::free(scale);
+  std::free(shift);
+  return 0;
+}
+
+/// W5t and W5nt: train batch norm (the batch's mean and biased variance; the
+/// running statistics updated with momentum and the unbiased variance).
+int hand_batch_norm_train(const float *x, float *running_mean, float *running_var,
+                          const float *gamma, const float *beta, float *y, long outer,
+                          long channels, long inner, float eps, float momentum) {
+  if ((inner == 1 ? channels : inner) % (inner == 1 ? W : 4 * W))
+    return -1;
+  double *sum = (double *)std::malloc(2 * channels * sizeof(double)), *squares = sum + channels;
+  batchStats(x, sum, squares, outer, channels, inner);
+  float *scale = (float *)std::aligned_alloc(64, ((channels * 4 + 63) / 64) * 64);
+  float *shift = (float *)std::aligned_alloc(64, ((channels * 4 + 63) / 64) * 64);
+  double n = double(outer) * double(inner);
+  for (long c = 0; c < channels; ++c) {
+    double k = x[c * inner], m = sum[c] / n;
+    double var = std::max(squares[c] / n - m * m, 0.0), mean = k + m;
+    scale[c] = float(gamma[c] / std::sqrt(var + eps));
+    shift[c] = float(beta[c] - mean * scale[c]);
+    running_mean[c] = float((1 - momentum) * running_mean[c] + momentum * mean);
+    running_var[c] = float((1 - momentum) * running_var[c] + momentum * var * n / (n - 1));
+  }
+  std::free(sum);
+  long count = outer * channels * inner;
+  (streamable(y, count) ? batchNorm<true> : batchNorm<false>)(x, scale, shift, y, outer,
+                                                              channels, inner);
   std::free(scale);
   std::free(shift);
   return 0;

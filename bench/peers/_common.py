@@ -7,7 +7,8 @@ def kind(wl_name, wl):
     if "kind" in wl:
         return wl["kind"]
     return {"W1": "add_ln", "W2": "add_dropout_ln", "W3": "add_bias_ln", "W4": "add_rms",
-            "W5": "bn", "W5N": "bn", "W6": "ffn_post_ln"}[wl_name.split("_")[0].upper()]
+            "W5": "bn", "W5N": "bn", "W5T": "bn_train", "W5NT": "bn_train",
+            "W6": "ffn_post_ln"}[wl_name.split("_")[0].upper()]
 
 
 def param(table, *names):

@@ -76,6 +76,12 @@ def _functions(kind, wl, t):
             return None, None
         return ((lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, False, 0.0, eps)),
                 (x, t["mean"], t["var"], t["gamma"], t["beta"]))
+    if kind == "bn_train":  # batch statistics; the running ones (copies) updated in place
+        x = t["x"]
+        if wl.get("axis", -1 if x.dim() == 2 else 1) % x.dim() != 1:
+            return None, None
+        return ((lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, True, 0.1, eps)),
+                (x, t["mean"].clone(), t["var"].clone(), t["gamma"], t["beta"]))
     if kind == "ffn_post_ln":
         return _ffn_module(t, eps), (t["x"],)
     return None, None

@@ -104,18 +104,22 @@ def runners(wl_name, wl, arrays, threads):
             out["eager-F.rms_norm"] = (functional, lambda: last["F"].numpy())
         return out
 
-    if kind == "bn":
+    if kind in ("bn", "bn_train"):
         x = t["x"]
         axis = wl.get("axis", -1 if x.dim() == 2 else 1) % x.dim()
         if axis != 1:  # torch's batch_norm wants channels on dim 1; [n, c] has them there
             return {}
         y = torch.empty_like(x)
         save_mean, save_invstd = torch.empty(0), torch.empty(0)
-        w, bb, m, v = t["gamma"], t["beta"], t["mean"], t["var"]
+        # Train mode updates the running statistics in place: copies of them.
+        w, bb, m, v = t["gamma"], t["beta"], t["mean"].clone(), t["var"].clone()
+        train = kind == "bn_train"
+        if train:
+            save_mean, save_invstd = torch.empty_like(m), torch.empty_like(v)
 
         def fn():
-            # F.batch_norm(x, m, v, w, bb, training=False, eps=eps) with out=.
-            torch.ops.aten.native_batch_norm.out(x, w, bb, m, v, False, 0.0, eps,
+            # F.batch_norm(x, m, v, w, bb, training=train, momentum=0.1, eps=eps) with out=.
+            torch.ops.aten.native_batch_norm.out(x, w, bb, m, v, train, 0.1, eps,
                                                  out=y, save_mean=save_mean,
                                                  save_invstd=save_invstd)
 
