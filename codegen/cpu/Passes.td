@@ -32,7 +32,8 @@ def LowerToLinalg : Pass<"ndr-lower-to-linalg", "::mlir::ModuleOp"> {
     compute in f32 (f16 and bf16 are extended on load and rounded once on
     store): `ndr.linear` as a reduction over `[rows, out, in]` of the input
     collapsed to rows and the untransposed `[out, in]` weight plus a bias
-    epilogue; `ndr.batch_norm` with batch statistics (train; the running
+    epilogue; `ndr.batch_norm` with batch statistics (train, for the f16/bf16
+    batch norms that `ndr-decompose-train-batch-norm` leaves; the running
     statistics updated in place) or, for the f16/bf16 batch norms that
     `ndr-decompose-batch-norm` leaves, running statistics (infer).
 

@@ -170,6 +170,31 @@ func.func @w4_add_rms(%x: tensor<8x4096xf32> {ndr.input = "x"}, %r: tensor<8x409
 // INFER: llvm.return
 // INFER-LABEL: llvm.func @w5_bn_nc_init(
 // INFER: llvm.intr.sqrt
+// W5t: the same in train mode (ndr-decompose-train-batch-norm). The batch
+// statistics first: row ranges on the threads, each summing d = x - K and
+// d * d per chunk of channels; then the in-order combine, a square root per
+// channel, the running statistics under the lock; then the kernel, still
+// three vector ops per chunk after x - K and no square root per element.
+// TRAIN-LABEL: llvm.func @w5_bn_nc(
+// TRAIN: omp.wsloop
+// TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
+// TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
+// TRAIN: llvm.fsub %{{.*}}, %{{.*}} : vector<8xf32>
+// TRAIN: llvm.fadd %{{.*}}, %{{.*}} : vector<8xf32>
+// TRAIN: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// TRAIN: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
+// TRAIN: llvm.intr.sqrt(%{{.*}}) : (f32) -> f32
+// TRAIN: llvm.atomicrmw xchg
+// TRAIN: llvm.call @w5_bn_nc_kernel(
+// TRAIN-LABEL: llvm.func internal @w5_bn_nc_kernel(
+// TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
+// TRAIN: llvm.fadd %{{.*}}, %{{.*}} : vector<8xf32>
+// TRAIN: llvm.fadd %{{.*}}, %{{.*}} : vector<8xf32>
+// TRAIN: llvm.fmul %{{.*}}, %{{.*}} : vector<8xf32>
+// TRAIN: llvm.fadd %{{.*}}, %{{.*}} : vector<8xf32>
+// TRAIN: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
+// TRAIN-NOT: llvm.intr.sqrt
+// TRAIN: llvm.return
 func.func @w5_bn_nc(%x: tensor<16x768xf32> {ndr.input = "x"},
                     %m: tensor<768xf32> {ndr.param = "mean"}, %v: tensor<768xf32> {ndr.param = "var"},
                     %g: tensor<768xf32> {ndr.param = "gamma"}, %b: tensor<768xf32> {ndr.param = "beta"})
@@ -213,6 +238,21 @@ func.func @w5n_bn_nchw(%x: tensor<2x768x4x4xf32> {ndr.input = "x"},
 // INFER: llvm.return
 // The kernel writes the output in place, non-temporally at the benchmark's
 // sizes: the rows of [N, C, H, W] are a view of it, not a buffer copied out.
+// W5nt, train mode: each plane of 1024 is swept 4 chunks at a time with 4
+// partial sums of d and 4 of d * d in registers, each reduced at the end.
+// TRAIN-LABEL: llvm.func @w5n_bn_nchw_32x32(
+// TRAIN: omp.wsloop
+// TRAIN: llvm.shufflevector %{{.*}}, %{{.*}} [0, 0, 0, 0, 0, 0, 0, 0] : vector<8xf32>
+// TRAIN-COUNT-4: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// TRAIN: llvm.intr.vector.reduce.fadd
+// TRAIN: llvm.intr.vector.reduce.fadd
+// TRAIN: llvm.call @w5n_bn_nchw_32x32_kernel(
+// TRAIN-LABEL: llvm.func internal @w5n_bn_nchw_32x32_kernel(
+// TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
+// TRAIN: llvm.fmul %{{.*}}, %{{.*}} : vector<8xf32>
+// TRAIN: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
+// TRAIN-NOT: llvm.intr.sqrt
+// TRAIN: llvm.return
 // NT-LABEL: llvm.func @w5n_bn_nchw_32x32(
 // NT-NOT: llvm.intr.memcpy
 // NT: llvm.store %{{.*}}, %{{.*}} {alignment = 32 : i64, nontemporal} : vector<8xf32>, !llvm.ptr
