@@ -20,8 +20,13 @@ static int g_threads = 0; /* 0: OpenMP's default */
 
 void roof_set_threads(int threads) { g_threads = threads; }
 
-/* 64 floats (four 64-byte lines) per step. */
-enum { STEP = 64 };
+/* 64 floats (four 64-byte lines) per step. Each step prefetches the inputs
+ * PREFETCH floats (2 KiB) ahead into L2, and a step inside every array runs
+ * without a test per vector: on the 2-core Zen 3 (AVX2) the roof without
+ * either was 1.10-1.34x slower at one thread (a single stream's hardware
+ * prefetch and the per-vector tests bounded it; ndr and the hand kernels beat
+ * it on W5 by 1.25x), within 4% at two. 2 KiB measured best of 0.5-64 KiB. */
+enum { STEP = 64, PREFETCH = 512 };
 
 #if defined(__AVX512F__)
 typedef __m512 vec;
@@ -70,6 +75,19 @@ void roof(const float **ins, int nin, float *out, long n_out, long n_in_each) {
 #pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : sink)
   for (long s = 0; s < nsteps; ++s) {
     long i0 = head + s * STEP;
+    if (i0 + PREFETCH + STEP <= n_in_each)
+      for (int k = 0; k < nin; ++k)
+        for (int l = 0; l < STEP; l += 16)
+          _mm_prefetch((const char *)(ins[k] + i0 + PREFETCH + l), _MM_HINT_T1);
+    if (i0 + STEP <= n_in_each && i0 + STEP <= n_out) { /* no test per vector */
+      for (long i = i0; i < i0 + STEP; i += VL) {
+        vec acc = VLOAD(ins[0] + i);
+        for (int k = 1; k < nin; ++k)
+          acc = VADD(acc, VLOAD(ins[k] + i));
+        VSTREAM(out + i, acc);
+      }
+      continue;
+    }
     for (long i = i0; i < i0 + STEP; i += VL) {
       vec acc = VZERO();
       if (i + VL <= n_in_each)
