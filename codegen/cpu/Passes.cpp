@@ -52,14 +52,13 @@ struct LowerFusionsPass : ndr::impl::LowerFusionsBase<LowerFusionsPass> {
     populateLowerFusionPatterns(patterns, mode);
     if (failed(lowerAll(getOperation(), target, std::move(patterns))))
       return signalPassFailure();
-    // erfc, exp and tanh as polynomials: vectorizable, and no libm call per
-    // element. The accuracy is tested against double precision
-    // (tests/unit/codegen/ActivationAccuracyTest.cpp).
+    // exp and tanh as polynomials (GELU's erfc is one already, Activations.cpp):
+    // vectorizable, and no libm call per element. The accuracy is tested
+    // against double precision (tests/unit/codegen/ActivationAccuracyTest.cpp).
     RewritePatternSet approximations(&getContext());
     populateMathPolynomialApproximationPatterns(
         approximations, [](StringRef name) {
-          return name == math::ErfcOp::getOperationName() ||
-                 name == math::ExpOp::getOperationName() ||
+          return name == math::ExpOp::getOperationName() ||
                  name == math::TanhOp::getOperationName();
         });
     if (failed(applyPatternsGreedily(getOperation(), std::move(approximations))))

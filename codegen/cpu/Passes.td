@@ -119,7 +119,7 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     evaluation when rows are whole blocks, one per lane when chunks straddle
     blocks.
 
-    Then `math.erfc`, `math.exp` and `math.tanh` become polynomial
+    Then `math.exp` and `math.tanh` become polynomial
     approximations (vectorizable, no libm calls).
   }];
   let options = [CodegenModeOption];

@@ -34,12 +34,11 @@ struct LowerToGpuPass : ndr::impl::LowerToGpuBase<LowerToGpuPass> {
     populateLowerBatchNormToGpuPatterns(patterns, mode);
     if (failed(lowerAll(module, target, std::move(patterns))))
       return signalPassFailure();
-    // The activations' erfc, exp and tanh as the CPU computes them:
-    // polynomials, accurate to 2.5e-7 (ActivationAccuracyTest), no libdevice.
+    // The activations' exp and tanh as the CPU computes them: polynomials,
+    // accurate to 2.5e-7 (ActivationAccuracyTest), no libdevice.
     RewritePatternSet approximations(&getContext());
     populateMathPolynomialApproximationPatterns(approximations, [](StringRef name) {
-      return name == math::ErfcOp::getOperationName() ||
-             name == math::ExpOp::getOperationName() ||
+      return name == math::ExpOp::getOperationName() ||
              name == math::TanhOp::getOperationName();
     });
     FrozenRewritePatternSet frozen(std::move(approximations));

@@ -267,8 +267,8 @@ func.func @w5n_bn_nchw_32x32(%x: tensor<2x768x32x32xf32> {ndr.input = "x"},
 }
 
 // W6: the post-norm FFN, LN(x + dropout(W2 gelu(W1 x + b1) + b2)). The gelu
-// after the first linear is a kernel of its own: its erfc is a polynomial
-// of vector<8xf32> fma (no @erfcf call). The residual add, the dropout (in
+// after the first linear is a kernel of its own: its erfc is polynomials
+// of vector<8xf32> fma (no @erfcf call, no division). The residual add, the dropout (in
 // training) and the norm are one kernel.
 // INFER-LABEL: llvm.func @w6_ffn_post_ln(
 // INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
