@@ -42,7 +42,15 @@ int64_t vectorBytes(vector::TransferWriteOp write) {
   return type.getNumElements() * type.getElementTypeBitWidth() / 8;
 }
 
-/// Whether the address of `write` at column `col` is aligned to its vector.
+/// The alignment a non-temporal store of `write`'s vector needs: its size, up
+/// to 64 bytes; a wider vector (a wide step of a kernel) is split into
+/// registers of at most 64 bytes (AVX-512), each then aligned.
+int64_t alignmentBytes(vector::TransferWriteOp write) {
+  return std::min<int64_t>(vectorBytes(write), 64);
+}
+
+/// Whether the address of `write` at column `col` is aligned for a
+/// non-temporal store.
 Value isAligned(OpBuilder &b, vector::TransferWriteOp write, Value col) {
   Location loc = write.getLoc();
   Value dest = write.getBase();
@@ -59,7 +67,7 @@ Value isAligned(OpBuilder &b, vector::TransferWriteOp write, Value col) {
       b, loc, arith::CmpIPredicate::eq,
       arith::AndIOp::create(
           b, loc, address,
-          arith::ConstantIndexOp::create(b, loc, vectorBytes(write) - 1)),
+          arith::ConstantIndexOp::create(b, loc, alignmentBytes(write) - 1)),
       arith::ConstantIndexOp::create(b, loc, 0));
 }
 
@@ -68,7 +76,7 @@ void replaceWithStore(OpBuilder &b, vector::TransferWriteOp write, bool nontempo
   if (nontemporal)
     vector::StoreOp::create(b, write.getLoc(), write.getVector(), write.getBase(),
                             write.getIndices(), /*nontemporal=*/true,
-                            llvm::MaybeAlign(vectorBytes(write)));
+                            llvm::MaybeAlign(alignmentBytes(write)));
   else
     vector::StoreOp::create(b, write.getLoc(), write.getVector(), write.getBase(),
                             write.getIndices());
@@ -112,7 +120,7 @@ scf::ForOp alignedLoop(vector::TransferWriteOp write, int64_t &offset) {
   SmallVector<int64_t> strides;
   int64_t destOffset;
   if (col != iv || !step || failed(dest.getStridesAndOffset(strides, destOffset)) ||
-      strides[0] != 1 || *step * dest.getElementTypeBitWidth() / 8 % vectorBytes(write))
+      strides[0] != 1 || *step * dest.getElementTypeBitWidth() / 8 % alignmentBytes(write))
     return {};
   return loop;
 }

@@ -150,8 +150,9 @@ def NontemporalStores : Pass<"ndr-nontemporal-stores", "::mlir::ModuleOp"> {
     After bufferization: each unmasked, in-bounds 1-D `vector.transfer_write`
     of 16 bytes or more into a view of an output argument of at least
     `threshold` bytes becomes a non-temporal `vector.store` when its address
-    is aligned to the vector, and an ordinary store otherwise: a loop whose
-    stores stay aligned from step to step (a sweep over a row) is versioned
+    is aligned to the vector (to 64 bytes for wider ones, which x86 stores as
+    several registers), and an ordinary store otherwise: a loop whose stores
+    stay aligned from step to step (a sweep over a row) is versioned
     once on its first stores' alignment, other stores check their own. An
     output is an argument of a function nothing in the module calls (the
     lowering writes no input), or of a kernel whose every call passes such

@@ -42,6 +42,23 @@ func.func @sweep(%y: memref<4x32xf32>, %v: vector<8xf32>, %row: index) -> vector
   return %sum : vector<8xf32>
 }
 
+// A wide step's vector<32xf32> (128 bytes) needs only 64-byte alignment: x86
+// stores it as registers of at most 64 bytes, each then aligned.
+// CHECK-LABEL: func.func @wide(
+// CHECK: %[[MASK:.*]] = arith.constant 63 : index
+// CHECK: arith.andi %{{.*}}, %[[MASK]] : index
+// CHECK: scf.if
+// CHECK:   vector.store {{.*}} {alignment = 64 : i64, nontemporal = true} : memref<256xf32>, vector<32xf32>
+func.func @wide(%y: memref<256xf32>, %v: vector<32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c256 = arith.constant 256 : index
+  scf.for %i = %c0 to %c256 step %c32 {
+    vector.transfer_write %v, %y[%i] {in_bounds = [true]} : vector<32xf32>, memref<256xf32>
+  }
+  return
+}
+
 // A write outside a loop, and one in a loop whose step (4 floats) does not
 // keep it aligned: each checks its own address.
 // CHECK-LABEL: func.func @own_check(

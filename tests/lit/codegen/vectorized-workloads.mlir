@@ -5,8 +5,9 @@
 // The benchmark's workloads (bench/workloads/) through the whole compiler,
 // ndr-optimize then ndr-lower-cpu, at their row sizes (768, 4096) with few
 // rows: every kernel must still load and store vector<8xf32> in the LLVM
-// dialect, so that a lost vectorization fails here rather than only in a
-// benchmark. No scalar libm call may remain (the implicit checks on every
+// dialect (kernels of activations without a norm: vector<32xf32>, a step of
+// four chunks that LLVM splits into registers side by side), so that a lost
+// vectorization fails here rather than only in a benchmark. No scalar libm call may remain (the implicit checks on every
 // line: erfc, exp and tanh are polynomials).
 
 // W1: LN(x + r). One kernel, rows on OpenMP threads: sweep 1 loads x and r
@@ -268,13 +269,14 @@ func.func @w5n_bn_nchw_32x32(%x: tensor<2x768x32x32xf32> {ndr.input = "x"},
 
 // W6: the post-norm FFN, LN(x + dropout(W2 gelu(W1 x + b1) + b2)). The gelu
 // after the first linear is a kernel of its own: its erfc is polynomials
-// of vector<8xf32> fma (no @erfcf call, no division). The residual add, the dropout (in
-// training) and the norm are one kernel.
+// of vector<32xf32> fma, a step of four chunks at once (no @erfcf call, no
+// division). The residual add, the dropout (in training) and the norm are
+// one kernel.
 // INFER-LABEL: llvm.func @w6_ffn_post_ln(
-// INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
-// INFER: llvm.intr.fabs(%{{.*}}) : (vector<8xf32>) -> vector<8xf32>
-// INFER: llvm.intr.fma(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
-// INFER: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
+// INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<32xf32>
+// INFER: llvm.intr.fabs(%{{.*}}) : (vector<32xf32>) -> vector<32xf32>
+// INFER: llvm.intr.fma(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<32xf32>, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
+// INFER: llvm.store %{{.*}}, %{{.*}} : vector<32xf32>, !llvm.ptr
 // INFER: llvm.alloca %{{.*}} x f32 {alignment = 64 : i64}
 // INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // INFER: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
@@ -283,8 +285,8 @@ func.func @w5n_bn_nchw_32x32(%x: tensor<2x768x32x32xf32> {ndr.input = "x"},
 // INFER: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
 // INFER: llvm.return
 // TRAIN-LABEL: llvm.func @w6_ffn_post_ln(
-// TRAIN: llvm.intr.fabs(%{{.*}}) : (vector<8xf32>) -> vector<8xf32>
-// TRAIN: llvm.store %{{.*}}, %{{.*}} : vector<8xf32>, !llvm.ptr
+// TRAIN: llvm.intr.fabs(%{{.*}}) : (vector<32xf32>) -> vector<32xf32>
+// TRAIN: llvm.store %{{.*}}, %{{.*}} : vector<32xf32>, !llvm.ptr
 // TRAIN: llvm.alloca %{{.*}} x f32 {alignment = 64 : i64}
 // TRAIN: llvm.mul %{{.*}}, %{{.*}} : vector<16xi64>
 // TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
