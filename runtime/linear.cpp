@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/internal.h"
 #include "runtime/ndr_runtime.h"
 
 #include <cblas.h>
@@ -12,6 +13,11 @@
 namespace {
 void linear(const float *x, const float *w, const float *b, float *y,
             int64_t rows, int64_t in, int64_t out) {
+  // The kernels' OpenMP workers sleep at once after their regions, instead
+  // of spinning on the cores sgemm's threads need (openmp.cpp).
+  static const bool quiet = ndr_rt::shouldQuietBesideBlas(openblas_get_num_threads());
+  if (quiet)
+    ndr_rt::quietOpenmp();
   float beta = 0.0f;
   if (b) {
     for (int64_t r = 0; r < rows; ++r)
