@@ -157,6 +157,22 @@ LogicalResult ndr::checkRunningStatsInPlace(Operation *op) {
                           "they must be two distinct arguments of the function");
 }
 
+ndr::BatchNormLayout ndr::batchNormLayout(Operation *op) {
+  auto norm = cast<BatchNormOp>(op);
+  auto type = cast<RankedTensorType>(norm.getType());
+  BatchNormLayout layout;
+  int64_t axis = norm.getChannelDim();
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (d < axis)
+      layout.outer *= type.getDimSize(d);
+    else if (d == axis)
+      layout.channels = type.getDimSize(d);
+    else
+      layout.inner *= type.getDimSize(d);
+  }
+  return layout;
+}
+
 Value ndr::readOnlyBuffer(OpBuilder &b, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
   return bufferization::ToBufferOp::create(

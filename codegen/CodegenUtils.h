@@ -29,6 +29,15 @@ Value lookupStream(OpBuilder &b, Location loc, Operation *op, uint32_t stream);
 /// BatchNormOp) otherwise.
 LogicalResult checkRunningStatsInPlace(Operation *op);
 
+/// A batch_norm's input viewed as [outer, channels, inner] (the channel axis
+/// in the middle).
+struct BatchNormLayout {
+  int64_t outer = 1, channels = 1, inner = 1;
+  int64_t positions() const { return outer * inner; } // elements per channel
+  int64_t count() const { return outer * channels * inner; }
+};
+BatchNormLayout batchNormLayout(Operation *op); // a BatchNormOp
+
 /// The buffer of a tensor that a call or kernel only reads
 /// (`bufferization.to_buffer read_only`, the tensor's shape, identity layout).
 Value readOnlyBuffer(OpBuilder &b, Location loc, Value tensor);

@@ -61,19 +61,9 @@ struct DecomposeInferBatchNorm : OpRewritePattern<BatchNormOp> {
         });
 
     // [C] -> [C, 1, ..., 1]: broadcasts over the dimensions after the channel.
-    int64_t rank = norm.getType().getRank();
-    int64_t trailing = rank - 1 - norm.getChannelDim();
-    auto perChannel = [&](Value value) -> Value {
-      if (trailing == 0)
-        return value;
-      SmallVector<int64_t> shape = {channels.getDimSize(0)};
-      shape.append(trailing, 1);
-      ReassociationIndices all;
-      for (int64_t i = 0; i <= trailing; ++i)
-        all.push_back(i);
-      return tensor::ExpandShapeOp::create(
-          rewriter, loc, channels.clone(shape), value,
-          ArrayRef<ReassociationIndices>{all});
+    int64_t trailing = norm.getType().getRank() - 1 - norm.getChannelDim();
+    auto perChannel = [&](Value value) {
+      return expandPerChannel(rewriter, loc, value, trailing);
     };
     Value y = AddOp::create(rewriter, loc, norm.getInput(), perChannel(negMean));
     y = MulOp::create(rewriter, loc, y, perChannel(scale));

@@ -145,3 +145,17 @@ LinearOp ndr::matchLinearIntoBatchNorm(BatchNormOp norm, std::string &why) {
   }
   return linear;
 }
+
+Value ndr::expandPerChannel(OpBuilder &b, Location loc, Value value,
+                            int64_t trailing) {
+  if (trailing == 0)
+    return value;
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape = {type.getDimSize(0)};
+  shape.append(trailing, 1);
+  ReassociationIndices all;
+  for (int64_t i = 0; i <= trailing; ++i)
+    all.push_back(i);
+  return tensor::ExpandShapeOp::create(b, loc, type.clone(shape), value,
+                                       ArrayRef<ReassociationIndices>{all});
+}

@@ -31,6 +31,10 @@ Value buildParamMap(RewriterBase &rewriter, Location loc,
                     RankedTensorType resultType, ArrayRef<Value> operands,
                     ScalarBody body);
 
+/// `value` [C] as [C, 1, ..., 1] with `trailing` ones: a per-channel tensor
+/// that broadcasts over the dimensions after the channel (itself when 0).
+Value expandPerChannel(OpBuilder &b, Location loc, Value value, int64_t trailing);
+
 /// The linear in `batch_norm(linear(...))` when the batch_norm's channels are
 /// the linear's output features and the linear feeds nothing else; otherwise
 /// null, with the reason in `why`.

@@ -11,6 +11,7 @@
 #include "codegen/CodegenUtils.h"
 #include "codegen/cpu/Passes.h"
 #include "dialect/NdrOps.h"
+#include "passes/ParamMath.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -31,28 +32,6 @@ constexpr int64_t kAccumulators = 4;
 /// Row ranges of a channels-last tensor: enough for any thread count here,
 /// and few enough that combining their [2, C] partials costs little.
 constexpr int64_t kRowRanges = 64;
-
-/// `x` viewed as [outer, channels, inner].
-struct Layout {
-  int64_t outer = 1, channels = 1, inner = 1;
-  int64_t count() const { return outer * inner; } // elements per channel
-};
-
-Layout layoutOf(BatchNormOp op) {
-  auto type = cast<RankedTensorType>(op.getType());
-  Layout layout;
-  int64_t axis = op.getChannelDim();
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    int64_t size = type.getDimSize(d);
-    if (d < axis)
-      layout.outer *= size;
-    else if (d == axis)
-      layout.channels = size;
-    else
-      layout.inner *= size;
-  }
-  return layout;
-}
 
 /// Vector reads and writes of 2-D tensors along their last dimension.
 class Chunks {
@@ -193,7 +172,7 @@ Value buildRowRangePartials(OpBuilder &b, Location loc, Value x2, Value shift) {
 /// Channels not last, x as [outer * C, inner]: each (outer, channel) plane
 /// is one contiguous row, swept with kAccumulators partial sums of d and
 /// d * d; its two totals go to [outer, C, 2] at (o, c).
-Value buildPlanePartials(OpBuilder &b, Location loc, Value x2, const Layout &layout) {
+Value buildPlanePartials(OpBuilder &b, Location loc, Value x2, const BatchNormLayout &layout) {
   Type f32 = b.getF32Type();
   Value init = emptyTensor(
       b, loc, RankedTensorType::get({layout.outer, layout.channels, 2}, f32));
@@ -291,7 +270,7 @@ struct DecomposeTrainBatchNorm : OpRewritePattern<BatchNormOp> {
       return rewriter.notifyMatchFailure(op, "f16/bf16 keep the linalg lowering");
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    Layout layout = layoutOf(op);
+    BatchNormLayout layout = batchNormLayout(op);
     MLIRContext *ctx = rewriter.getContext();
     auto channelType = RankedTensorType::get({layout.channels}, rewriter.getF32Type());
 
@@ -325,7 +304,7 @@ struct DecomposeTrainBatchNorm : OpRewritePattern<BatchNormOp> {
     AffineMap squareRow =
         AffineMap::get(1, 0, {rewriter.getAffineConstantExpr(1), c}, ctx);
     AffineMap id = rewriter.getMultiDimIdentityMap(1);
-    double n = double(layout.count());
+    double n = double(layout.positions());
     auto perChannel = [&](ValueRange inputs, ArrayRef<AffineMap> maps, auto body) {
       return buildElementwise(rewriter, loc, channelType, inputs, maps, body);
     };
@@ -369,17 +348,8 @@ struct DecomposeTrainBatchNorm : OpRewritePattern<BatchNormOp> {
     // Phase 3: [C] -> [C, 1, ..., 1], broadcast over the dimensions after
     // the channel, for the elementwise ops.
     int64_t trailing = type.getRank() - 1 - op.getChannelDim();
-    auto broadcast = [&](Value value) -> Value {
-      if (trailing == 0)
-        return value;
-      SmallVector<int64_t> shape = {layout.channels};
-      shape.append(trailing, 1);
-      ReassociationIndices all;
-      for (int64_t i = 0; i <= trailing; ++i)
-        all.push_back(i);
-      return tensor::ExpandShapeOp::create(
-          rewriter, loc, cast<RankedTensorType>(value.getType()).clone(shape), value,
-          ArrayRef<ReassociationIndices>{all});
+    auto broadcast = [&](Value value) {
+      return expandPerChannel(rewriter, loc, value, trailing);
     };
     // x - K first: exact where x is near K, so channels far from zero keep
     // their digits; then the mean of d, small.

@@ -32,27 +32,6 @@ constexpr int64_t kBlock = 256;
 constexpr int64_t kPerThread = 16;
 constexpr int64_t kMaxSplits = 512;
 
-struct Layout {
-  int64_t outer = 1, channels = 1, inner = 1;
-  int64_t positions() const { return outer * inner; }
-  int64_t count() const { return outer * channels * inner; }
-};
-
-Layout layoutOf(BatchNormOp op) {
-  auto type = cast<RankedTensorType>(op.getType());
-  Layout layout;
-  int64_t axis = op.getChannelDim();
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    if (d < axis)
-      layout.outer *= type.getDimSize(d);
-    else if (d == axis)
-      layout.channels = type.getDimSize(d);
-    else
-      layout.inner *= type.getDimSize(d);
-  }
-  return layout;
-}
-
 Value idx(OpBuilder &b, Location loc, int64_t v) { return index(b, loc, v); }
 
 Value loadF32(OpBuilder &b, Location loc, Value buffer, Value at) {
@@ -89,7 +68,7 @@ int64_t blocksFor(int64_t n) { return (n + kBlock - 1) / kBlock; }
 /// y = (x - mean) / sqrt(var + eps) * gamma + beta, mean and var per channel.
 Value normalize(OpBuilder &b, Location loc, BatchNormOp op, Value mean, Value var) {
   auto type = cast<RankedTensorType>(op.getType());
-  Layout layout = layoutOf(op);
+  BatchNormLayout layout = batchNormLayout(op);
   Launch launch(b, loc);
   launch.read(op.getInput());
   launch.read(mean);
@@ -142,7 +121,7 @@ struct LowerTrainBatchNorm : OpRewritePattern<BatchNormOp> {
   /// Partial sums over a share of each channel's elements of `term(x, c)`:
   /// [splits, channels] f32.
   static Value partialSums(OpBuilder &b, Location loc, BatchNormOp op,
-                           const Layout &layout, int64_t splits, Value mean,
+                           const BatchNormLayout &layout, int64_t splits, Value mean,
                            bool squares) {
     // Threads along channels when they are the last dimension.
     int64_t across = layout.inner == 1 ? kWarp : 1, down = kBlock / across;
@@ -228,7 +207,7 @@ struct LowerTrainBatchNorm : OpRewritePattern<BatchNormOp> {
       return failure();
     Value runningMean = op.getRunningMean(), runningVar = op.getRunningVar();
     Location loc = op.getLoc();
-    Layout layout = layoutOf(op);
+    BatchNormLayout layout = batchNormLayout(op);
     int64_t splits = std::clamp<int64_t>(
         layout.positions() / ((layout.inner == 1 ? kBlock / kWarp : kBlock) * kPerThread),
         1, kMaxSplits);
