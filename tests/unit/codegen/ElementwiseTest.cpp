@@ -106,4 +106,35 @@ TEST(BinaryTest, MulBroadcast) { checkBinary("mul", {3, 1}, {1, 7}, {3, 7}, Elt:
 TEST(BinaryTest, AddF16) { checkBinary("add", {5, 9}, {9}, {5, 9}, Elt::F16); }
 TEST(BinaryTest, MulBF16) { checkBinary("mul", {5, 9}, {5, 9}, {5, 9}, Elt::BF16); }
 
+// An activation after a per-row scale, y = silu(x * s), s [C, 1] over rows of
+// [N, C, L] too long to grow over C: the kernel's steps of four chunks are one
+// wide vector, the per-row value broadcast to it, then the remaining chunks
+// and a masked tail (L = 8195: 256 wide steps, no whole chunk left, 3 lanes
+// masked; L = 8205: 1 chunk, 5 lanes), checked against the double formula.
+// Short rows grow over C instead (L = 77: one row of 462, s repeated in it).
+void checkScaledSilu(int64_t length) {
+  Tensor x({2, 3, length}), s({3, 1}), y({2, 3, length});
+  fillUniform(x, -8, 8, 4);
+  fillUniform(s, 0.5, 2, 5);
+  std::string ir = modelIR({{"x", x.type()}, {"s", s.type()}}, {y.type()},
+                           "  %p = ndr.mul %x, %s : " + x.type() + ", " + s.type() +
+                               "\n  %y = ndr.silu %p : " + x.type() +
+                               "\n  return %y : " + y.type());
+  auto model = Model::compile(ir, Mode::Infer);
+  ASSERT_TRUE(model);
+  model->run({&x, &s, &y});
+  std::vector<double> want;
+  for (int64_t i = 0; i < x.size(); ++i) {
+    double v = x.get(i) * s.get((i / length) % 3);
+    want.push_back(v * sigmoid(v));
+  }
+  expectClose(y, want);
+}
+
+TEST(ActivationWideTest, PerRowScale) {
+  checkScaledSilu(8195);
+  checkScaledSilu(8205);
+}
+TEST(ActivationWideTest, RepeatedScale) { checkScaledSilu(77); }
+
 } // namespace
