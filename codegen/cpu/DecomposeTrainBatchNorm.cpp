@@ -16,6 +16,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <algorithm>
+
 namespace mlir::ndr {
 #define GEN_PASS_DEF_DECOMPOSETRAINBATCHNORM
 #include "codegen/cpu/Passes.h.inc"
@@ -32,6 +34,9 @@ constexpr int64_t kAccumulators = 4;
 /// Row ranges of a channels-last tensor: enough for any thread count here,
 /// and few enough that combining their [2, C] partials costs little.
 constexpr int64_t kRowRanges = 64;
+/// ... and at most this many bytes of partials (a workspace intermediate):
+/// fewer ranges for very many channels.
+constexpr int64_t kMaxPartialBytes = 16 << 20;
 
 /// Vector reads and writes of 2-D tensors along their last dimension.
 class Chunks {
@@ -114,7 +119,8 @@ private:
 Value buildRowRangePartials(OpBuilder &b, Location loc, Value x2, Value shift) {
   auto type = cast<RankedTensorType>(x2.getType());
   int64_t rows = type.getDimSize(0), channels = type.getDimSize(1);
-  int64_t ranges = std::min(rows, kRowRanges);
+  int64_t ranges = std::clamp<int64_t>(kMaxPartialBytes / (2 * channels * 4), 1,
+                                       std::min(rows, kRowRanges));
   auto partType = RankedTensorType::get({2, channels}, b.getF32Type());
   Value init = emptyTensor(
       b, loc, RankedTensorType::get({ranges, 2, channels}, b.getF32Type()));

@@ -96,6 +96,17 @@ func.func @channels_first(%x: tensor<2x3x5x5xf32>, %m: tensor<3xf32>, %v: tensor
 
 // -----
 
+// Very many channels: the [ranges, 2, C] partials stay within 16 MiB, so
+// 2^20 channels (8 MiB a range) get 2 ranges, not 64.
+// CHECK-LABEL: func.func @many_channels(
+// CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<2x2x1048576xf32>)
+func.func @many_channels(%x: tensor<128x1048576xf32>, %m: tensor<1048576xf32>, %v: tensor<1048576xf32>) -> tensor<128x1048576xf32> {
+  %0 = ndr.batch_norm %x stats(%m, %v : tensor<1048576xf32>) axis = -1 : tensor<128x1048576xf32>
+  return %0 : tensor<128x1048576xf32>
+}
+
+// -----
+
 // bf16 is left to ndr-lower-to-linalg (its f32 formula), and so is the lock.
 // CHECK-NOT: memref.global
 // CHECK-LABEL: func.func @bf16(
