@@ -62,8 +62,9 @@ def DecomposeTrainBatchNorm
        for each channel, `K` the channel's first element (shifted data: one
        sweep over `x`, exact for constant channels, accurate for channels far
        from zero). `x` is viewed as `[outer, channels, inner]`; with the
-       channels last the rows are split into a fixed number of ranges, each a
-       vector sweep over its rows into `[2, channels]` partials; otherwise each
+       channels last the rows are split into a fixed number of ranges (64,
+       fewer where their partials would pass 16 MiB), each a vector sweep
+       over its rows into `[2, channels]` partials; otherwise each
        `(outer, channel)` plane is swept with 4 partial sums. Both are
        `scf.forall`s, so the threads share them;
     2. the partials added in order per channel (the same result for every
