@@ -372,7 +372,8 @@ private:
   /// group without norm (no sums spread over chunks) and without dropout
   /// (draws come a block of 8 at a time) whose math has long dependency
   /// chains (tanh, sigmoid, silu, gelu). A group of adds and multiplies is
-  /// bound by memory, and measured 3-4% slower wide (W5 at one thread).
+  /// bound by memory and gains nothing (W5 at one thread: 0-4% slower, within
+  /// the noise of the measurement).
   bool evaluatesWide() {
     if (root || !streamsBeforeRoot.empty())
       return false;
