@@ -61,23 +61,21 @@ static Value estrin(OpBuilder &b, Location loc, ArrayRef<float> c, Value u) {
 /// |gelu| < 1e-22) g(7) stands in and exp(g - a^2) still decays to 0. erfc keeps
 /// Phi accurate where it is tiny (x << 0), where 1 + erf would cancel.
 static Value geluErf(OpBuilder &b, Location loc, Value x) {
+  // One op per statement: the order of the IR then does not depend on the
+  // order in which the C++ compiler evaluates arguments.
   Type t = x.getType();
   auto constant = [&](double v) { return f32Constant(b, loc, t, v); };
-  Value a = arith::MulFOp::create(b, loc, math::AbsFOp::create(b, loc, x),
-                                  constant(M_SQRT1_2));
-  Value u = arith::SubFOp::create(
-      b, loc, arith::MinimumFOp::create(b, loc, a, constant(kErfcLogEnd)),
-      constant(kErfcLogCenter));
+  Value magnitude = math::AbsFOp::create(b, loc, x);
+  Value a = arith::MulFOp::create(b, loc, magnitude, constant(M_SQRT1_2));
+  Value clamped = arith::MinimumFOp::create(b, loc, a, constant(kErfcLogEnd));
+  Value u = arith::SubFOp::create(b, loc, clamped, constant(kErfcLogCenter));
   Value g = estrin(b, loc, kErfcLogCoefficients, u);
-  Value halfErfc = arith::MulFOp::create(
-      b, loc,
-      math::ExpOp::create(b, loc,
-                          arith::SubFOp::create(b, loc, g,
-                                                arith::MulFOp::create(b, loc, a, a))),
-      constant(0.5));
+  Value square = arith::MulFOp::create(b, loc, a, a);
+  Value erfc = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, g, square));
+  Value halfErfc = arith::MulFOp::create(b, loc, erfc, constant(0.5));
   Value negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, constant(0.0));
-  Value phi = arith::SelectOp::create(
-      b, loc, negative, halfErfc, arith::SubFOp::create(b, loc, constant(1.0), halfErfc));
+  Value upper = arith::SubFOp::create(b, loc, constant(1.0), halfErfc);
+  Value phi = arith::SelectOp::create(b, loc, negative, halfErfc, upper);
   return arith::MulFOp::create(b, loc, x, phi);
 }
 

@@ -143,8 +143,8 @@ Value buildRowRangePartials(OpBuilder &b, Location loc, Value x2, Value shift) {
   });
   // Rows [range * rows / ranges, (range + 1) * rows / ranges).
   auto bound = [&](Value r) {
-    return arith::DivUIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, r, c.index(rows)), c.index(ranges));
+    Value scaled = arith::MulIOp::create(b, loc, r, c.index(rows));
+    return arith::DivUIOp::create(b, loc, scaled, c.index(ranges));
   };
   Value first = bound(range);
   Value last = bound(arith::AddIOp::create(b, loc, range, c.index(1)));
@@ -156,9 +156,11 @@ Value buildRowRangePartials(OpBuilder &b, Location loc, Value x2, Value shift) {
         SmallVector<Value> st(args);
         c.sweep(channels, 1, st,
                 [&](Value col, Value mask, int64_t, SmallVectorImpl<Value> &s) {
-                  Value d = arith::SubFOp::create(
-                      b, loc, c.read(x2, ValueRange{row, col}, mask),
-                      c.read(shift, ValueRange{col}, mask));
+                  // Reads in turn: arguments' order of evaluation is the
+                  // compiler's, and the IR's order would follow it.
+                  Value x = c.read(x2, ValueRange{row, col}, mask);
+                  Value k = c.read(shift, ValueRange{col}, mask);
+                  Value d = arith::SubFOp::create(b, loc, x, k);
                   Value sum = arith::AddFOp::create(
                       b, loc, c.read(s[0], ValueRange{c.index(0), col}, mask), d);
                   Value squares = vector::FMAOp::create(
@@ -208,9 +210,9 @@ Value buildPlanePartials(OpBuilder &b, Location loc, Value x2, const BatchNormLa
             squares = vector::FMAOp::create(b, loc, d, d, squares);
           });
   auto total = [&](ArrayRef<Value> partial) {
-    Value sum = arith::AddFOp::create(
-        b, loc, arith::AddFOp::create(b, loc, partial[0], partial[1]),
-        arith::AddFOp::create(b, loc, partial[2], partial[3]));
+    Value low = arith::AddFOp::create(b, loc, partial[0], partial[1]);
+    Value high = arith::AddFOp::create(b, loc, partial[2], partial[3]);
+    Value sum = arith::AddFOp::create(b, loc, low, high);
     return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sum,
                                        arith::FastMathFlags::reassoc)
         .getResult();
@@ -245,9 +247,9 @@ Value combinePartials(OpBuilder &b, Location loc, Value partials, bool channelsF
   auto type = cast<RankedTensorType>(partials.getType());
   int64_t channels = type.getDimSize(channelsFirst ? 1 : 2);
   auto sumType = RankedTensorType::get({2, channels}, b.getF32Type());
-  Value init = linalg::FillOp::create(b, loc, f32Constant(b, loc, b.getF32Type(), 0.0),
-                                      emptyTensor(b, loc, sumType))
-                   .getResult(0);
+  Value zero = f32Constant(b, loc, b.getF32Type(), 0.0);
+  Value init =
+      linalg::FillOp::create(b, loc, zero, emptyTensor(b, loc, sumType)).getResult(0);
   MLIRContext *ctx = b.getContext();
   AffineExpr d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1),
              d2 = b.getAffineDimExpr(2);

@@ -16,8 +16,8 @@
 // CHECK: vector.constant_mask [3] : vector<8xi1>
 // CHECK: scf.for %[[ROW:[^ ]*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: scf.for %[[COL:[^ ]*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
-// CHECK: %[[KV:.*]] = vector.transfer_read %[[K]][%[[COL]]]
 // CHECK: %[[XV:.*]] = vector.transfer_read %[[X]][%[[ROW]], %[[COL]]]
+// CHECK: %[[KV:.*]] = vector.transfer_read %[[K]][%[[COL]]]
 // CHECK: %[[D:.*]] = arith.subf %[[XV]], %[[KV]] : vector<8xf32>
 // CHECK: arith.addf %{{.*}}, %[[D]] : vector<8xf32>
 // CHECK: vector.fma %[[D]], %[[D]], %{{.*}} : vector<8xf32>
