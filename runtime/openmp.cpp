@@ -14,7 +14,7 @@
 // the same spinning within one model: the workers of the kernel before a
 // linear hold the cores its sgemm needs. Each linear therefore lets them
 // sleep at once too, when OpenBLAS runs on more than one thread (W6 at two
-// threads: 111 ms a run, steady, instead of 114-144 ms).
+// threads: 112-123 ms a run instead of 114-144 ms).
 #include "runtime/internal.h"
 
 #include <cstdlib>
