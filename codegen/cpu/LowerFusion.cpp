@@ -349,7 +349,7 @@ private:
               // One vector of kUnroll chunks: LLVM splits each op into
               // kUnroll registers side by side, so the chunks' long chains
               // (GELU's polynomials) overlap instead of running one by one
-              // (at W6's size 1.6x faster at one thread, Zen 3).
+              // (GELU at W6's size 1.5x faster at one thread, Zen 3).
               width = kUnroll * kLanes;
               values.clear();
               current = col;
