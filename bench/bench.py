@@ -145,23 +145,21 @@ def hand_runners(wl_name, wl, arrays, threads):
     elif kind == "add_rms":
         rows, cols = wl["inputs"]["x"]
         call = lambda: lib.hand_add_rms(a["x"], a["r"], a["gamma"], y, rows, cols, eps)
-    elif kind == "bn":
+    elif kind in ("bn", "bn_train"):
         shape = wl["inputs"]["x"]
         axis = wl["axis"] % len(shape)
         outer = int(workloads.np.prod(shape[:axis]))
         inner = int(workloads.np.prod(shape[axis + 1:]))
-        call = lambda: lib.hand_batch_norm(a["x"], a["mean"], a["var"], a["gamma"], a["beta"], y,
-                                           outer, shape[axis], inner, eps)
-    elif kind == "bn_train":
-        shape = wl["inputs"]["x"]
-        axis = wl["axis"] % len(shape)
-        outer = int(workloads.np.prod(shape[:axis]))
-        inner = int(workloads.np.prod(shape[axis + 1:]))
-        # The running statistics are updated in place: copies of them.
-        stats = {k: arrays[k].copy() for k in ("mean", "var")}
-        call = lambda: lib.hand_batch_norm_train(a["x"], stats["mean"].ctypes.data,
-                                                 stats["var"].ctypes.data, a["gamma"], a["beta"],
-                                                 y, outer, shape[axis], inner, eps, 0.1)
+        if kind == "bn":
+            call = lambda: lib.hand_batch_norm(a["x"], a["mean"], a["var"], a["gamma"],
+                                               a["beta"], y, outer, shape[axis], inner, eps)
+        else:
+            # The running statistics are updated in place: copies of them.
+            stats = {k: arrays[k].copy() for k in ("mean", "var")}
+            call = lambda: lib.hand_batch_norm_train(a["x"], stats["mean"].ctypes.data,
+                                                     stats["var"].ctypes.data, a["gamma"],
+                                                     a["beta"], y, outer, shape[axis], inner,
+                                                     eps, 0.1)
     else:
         return {}  # W6: the GEMM comparison is the figure of merit, no hand kernel
 

@@ -371,6 +371,22 @@ void batchNorm(const float *x, const float *scale, const float *shift, float *y,
   }
 }
 
+/// y = x * scale + shift per channel of x viewed as [outer, channels, inner],
+/// `channel(c, scale, shift)` giving each channel's pair once.
+template <typename Channel>
+void scaleAndShift(const float *x, float *y, long outer, long channels, long inner,
+                   Channel channel) {
+  long bytes = ((channels * 4 + 63) / 64) * 64;
+  float *scale = (float *)std::aligned_alloc(64, bytes);
+  float *shift = (float *)std::aligned_alloc(64, bytes);
+  for (long c = 0; c < channels; ++c)
+    channel(c, scale[c], shift[c]);
+  (streamable(y, outer * channels * inner) ? batchNorm<true> : batchNorm<false>)(
+      x, scale, shift, y, outer, channels, inner);
+  std::free(scale);
+  std::free(shift);
+}
+
 /// Train batch norm's statistics: per channel the sum S and sum of squares Q
 /// of d = x - K, K the channel's first element (shifted data: one sweep over
 /// x, exact for constant channels). Channels last: each of 64 row ranges sums
@@ -490,17 +506,10 @@ int hand_batch_norm(const float *x, const float *mean, const float *var, const f
                     float eps) {
   if ((inner == 1 ? channels : inner) % 16)
     return -1;
-  float *scale = (float *)std::aligned_alloc(64, ((channels * 4 + 63) / 64) * 64);
-  float *shift = (float *)std::aligned_alloc(64, ((channels * 4 + 63) / 64) * 64);
-  for (long c = 0; c < channels; ++c) {
-    scale[c] = gamma[c] / std::sqrt(var[c] + eps);
-    shift[c] = beta[c] - mean[c] * scale[c];
-  }
-  long n = outer * channels * inner;
-  (streamable(y, n) ? batchNorm<true> : batchNorm<false>)(x, scale, shift, y, outer, channels,
-                                                          inner);
-  std::free(scale);
-  std::free(shift);
+  scaleAndShift(x, y, outer, channels, inner, [&](long c, float &scale, float &shift) {
+    scale = gamma[c] / std::sqrt(var[c] + eps);
+    shift = beta[c] - mean[c] * scale;
+  });
   return 0;
 }
 
@@ -513,23 +522,16 @@ int hand_batch_norm_train(const float *x, float *running_mean, float *running_va
     return -1;
   double *sum = (double *)std::malloc(2 * channels * sizeof(double)), *squares = sum + channels;
   batchStats(x, sum, squares, outer, channels, inner);
-  float *scale = (float *)std::aligned_alloc(64, ((channels * 4 + 63) / 64) * 64);
-  float *shift = (float *)std::aligned_alloc(64, ((channels * 4 + 63) / 64) * 64);
   double n = double(outer) * double(inner);
-  for (long c = 0; c < channels; ++c) {
+  scaleAndShift(x, y, outer, channels, inner, [&](long c, float &scale, float &shift) {
     double k = x[c * inner], m = sum[c] / n;
     double var = std::max(squares[c] / n - m * m, 0.0), mean = k + m;
-    scale[c] = float(gamma[c] / std::sqrt(var + eps));
-    shift[c] = float(beta[c] - mean * scale[c]);
+    scale = float(gamma[c] / std::sqrt(var + eps));
+    shift = float(beta[c] - mean * scale);
     running_mean[c] = float((1 - momentum) * running_mean[c] + momentum * mean);
     running_var[c] = float((1 - momentum) * running_var[c] + momentum * var * n / (n - 1));
-  }
+  });
   std::free(sum);
-  long count = outer * channels * inner;
-  (streamable(y, count) ? batchNorm<true> : batchNorm<false>)(x, scale, shift, y, outer,
-                                                              channels, inner);
-  std::free(scale);
-  std::free(shift);
   return 0;
 }
 

@@ -70,17 +70,13 @@ def _functions(kind, wl, t):
             s = x + r
             return s * torch.rsqrt(s.pow(2).mean(-1, keepdim=True) + eps) * g
         return rms, (t["x"], t["r"], _common.param(t, "gamma", "g"))
-    if kind == "bn":
+    if kind in ("bn", "bn_train"):
         x = t["x"]
         if wl.get("axis", -1 if x.dim() == 2 else 1) % x.dim() != 1:
             return None, None
-        return ((lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, False, 0.0, eps)),
-                (x, t["mean"], t["var"], t["gamma"], t["beta"]))
-    if kind == "bn_train":  # batch statistics; the running ones (copies) updated in place
-        x = t["x"]
-        if wl.get("axis", -1 if x.dim() == 2 else 1) % x.dim() != 1:
-            return None, None
-        return ((lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, True, 0.1, eps)),
+        # Train mode: batch statistics; the running ones (copies) updated in place.
+        train, momentum = (True, 0.1) if kind == "bn_train" else (False, 0.0)
+        return ((lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, train, momentum, eps)),
                 (x, t["mean"].clone(), t["var"].clone(), t["gamma"], t["beta"]))
     if kind == "ffn_post_ln":
         return _ffn_module(t, eps), (t["x"],)
