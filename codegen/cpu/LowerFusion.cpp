@@ -13,8 +13,9 @@
 //   sweep 2 (layer norm) sums the deviations from that mean and their
 //           squares over the scratch row (corrected two-pass variance: exact
 //           for constant rows, no cancellation far from zero);
-//   sweep 3 normalizes, evaluates the epilogue and prefetches the next row
-//           (from sweep 1 on, when the norm's input is recomputed).
+//   sweep 3 normalizes and evaluates the epilogue.
+// Each sweep prefetches its share of the next row (a third of it for a layer
+// norm, a half for rms), so that memory is kept busy at an even rate.
 // Without a norm, one sweep. Dropout draws Philox once per element: over
 // rows of whole blocks, one vector<32xi32> evaluation per 256-element span,
 // stored block by block for the span's chunks to load.
@@ -193,12 +194,11 @@ public:
     // squares (rms), the prologue's results written.
     size_t sums = state.size();
     state.append(kAccumulators, zero);
+    sweeps = layer ? 3 : 2;
+    sweepIndex = 0;
     sweep(state, streamsBeforeRoot,
           [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
-      // Rows recomputed from their operands are long: their next row is
-      // fetched from this sweep on too (W4 at one thread: 1.26x).
-      if (!mask && !scratch)
-        prefetchNextRow(col, lane);
+      prefetchNextRow(col, mask, lane);
       Value s = normInput();
       if (scratch)
         storeScratch(s, col, mask);
@@ -220,8 +220,10 @@ public:
       roughMean = vector::BroadcastOp::create(b, loc, f32Vector, mean);
       size_t deviations = state.size(), squareSums = deviations + kAccumulators;
       state.append(2 * kAccumulators, zero);
+      ++sweepIndex;
       sweep(state, scratch ? ArrayRef<uint32_t>() : ArrayRef(streamsBeforeRoot),
             [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
+        prefetchNextRow(col, mask, lane);
         Value d = masked(arith::SubFOp::create(b, loc, loadNormInput(col, mask),
                                                roughMean),
                          mask);
@@ -246,16 +248,14 @@ public:
                                                    f32Constant(b, loc, f32, normEps(root)))));
     rstdVector = vector::BroadcastOp::create(b, loc, f32Vector, rstd);
 
-    // Sweep 3: normalize, then the epilogue; meanwhile the next row's
-    // operands are prefetched, since this sweep has no loads of its own that
-    // would keep memory busy.
+    // Sweep 3: normalize, then the epilogue.
     SmallVector<uint32_t> lastStreams(streamsAfterRoot);
     if (!scratch)
       lastStreams.append(streamsBeforeRoot);
+    ++sweepIndex;
     sweep(state, lastStreams,
           [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
-      if (!mask)
-        prefetchNextRow(col, lane);
+      prefetchNextRow(col, mask, lane);
       Value s = loadNormInput(col, mask);
       Value y = s;
       if (layer)
@@ -488,21 +488,26 @@ private:
     return extendToF32(b, loc, v);
   }
 
-  /// Prefetches (into L2) the next row of each operand read as a row vector,
-  /// one cache line per 64 bytes of chunks.
-  void prefetchNextRow(Value col, int64_t lane) {
-    if (!nextRow)
+  /// Prefetches (into L2) this sweep's share of the next row of each operand
+  /// read as a row vector: sweep k of n, at the step from column `col`,
+  /// fetches the line at k * size / n + col / n. A step of kUnroll chunks
+  /// spans at most 128 bytes of an operand, so one line per step and operand
+  /// covers the share. Fetching the whole next row in the last sweep (or
+  /// twice, in both sweeps of a recomputed rms) left memory idle during the
+  /// others and then queued more requests than a core has in flight: spread
+  /// evenly, W1 ran 1.14x, W2 1.08x and W4 1.22-1.27x faster at one thread
+  /// (Zen 3, bench/ab.py against the previous build).
+  void prefetchNextRow(Value col, Value mask, int64_t lane) {
+    if (!nextRow || mask || lane % kUnroll)
       return;
-    for (const Leaf &leaf : leaves) {
-      if (!leaf.buffer)
-        continue;
-      int64_t bytes = kLanes * leaf.buffer.getType().getElementTypeBitWidth() / 8;
-      if (lane * bytes % 64)
-        continue;
-      memref::PrefetchOp::create(b, loc, leaf.buffer, ValueRange{nextRow, col},
-                                 /*isWrite=*/false, /*localityHint=*/1,
-                                 /*isDataCache=*/true);
-    }
+    Value column = arith::AddIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, col, index(sweeps)),
+        index(sweepIndex * (space.size / sweeps)));
+    for (const Leaf &leaf : leaves)
+      if (leaf.buffer)
+        memref::PrefetchOp::create(b, loc, leaf.buffer, ValueRange{nextRow, column},
+                                   /*isWrite=*/false, /*localityHint=*/1,
+                                   /*isDataCache=*/true);
   }
 
   /// The row of the operand `leaf` for the group's current row.
@@ -630,6 +635,8 @@ private:
   Value spanStart;
   DenseMap<uint32_t, Value> drawBuffers;
   Value scratch, roughMean, meanShift, rstdVector;
+  /// The sweeps over a row with a norm, and which one is being built.
+  int64_t sweeps = 1, sweepIndex = 0;
 };
 
 struct LowerFusion : OpRewritePattern<FusionOp> {

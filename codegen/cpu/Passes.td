@@ -113,9 +113,10 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     others recompute it), accumulates its sum (layer) or sum of squares (rms)
     and writes the prologue's results; layer norm then sums the squared
     deviations from the mean over the scratch row (two-pass variance); the
-    last sweep normalizes, evaluates the epilogue and prefetches the next
-    row of each operand read as a row vector (from sweep 1 on when the input
-    is recomputed: long rows). Train-mode dropout draws
+    last sweep normalizes and evaluates the epilogue. Each sweep prefetches
+    its share (a third for layer norm, a half for rms) of the next row of
+    each operand read as a row vector, one line per step, so that memory is
+    kept busy at an even rate. Train-mode dropout draws
     Philox4x32-10 once per element: 32 blocks per `vector<32xi32>`
     evaluation when rows are whole blocks, one per lane when chunks straddle
     blocks.

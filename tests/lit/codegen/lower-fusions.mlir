@@ -7,7 +7,7 @@
 // each row swept in vector<8xf32> chunks, 4 per loop step (sums in 4 partial
 // sums), then the remaining whole chunks and a masked tail; norms keep their
 // input in a stack scratch row and sweep it three times (layer) or twice
-// (rms), prefetching the next row in the last sweep; a group without a norm
+// (rms), each sweep prefetching its share of the next row; a group without a norm
 // sweeps once. Operands are read as a vector of
 // the row, one value per row, or one row repeated for the whole group.
 // Train-mode dropout draws Philox4x32-10 in the kernel; in infer mode it is
@@ -24,8 +24,12 @@
 // CHECK: %[[NEXT:.*]] = arith.minui %{{.*}}, %c3 : index
 // CHECK: %[[SCRATCH:.*]] = memref.alloca() {alignment = 64 : i64} : memref<43xf32>
 // Sweep 1: the norm's input into the scratch row; its sum in 4 partial sums,
-// one per chunk of a step.
+// one per chunk of a step. Each step prefetches one line of the first third
+// of x's next row (col / 3); the remaining chunk its own.
 // CHECK: %[[S1:.*]]:5 = scf.for %[[C:.*]] = %c0 to %c32 step %c32 iter_args(%{{.*}} = %[[YROW]], %[[P0:.*]] = %{{.*}}, %[[P1:.*]] = %{{.*}}, %[[P2:.*]] = %{{.*}}, %[[P3:.*]] = %{{.*}}) -> (tensor<43xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   %[[THIRD:.*]] = arith.divui %[[C]], %c3 : index
+// CHECK:   memref.prefetch %[[XBUF]][%[[NEXT]], %[[THIRD]]], read, locality<1>, data : memref<4x43xf32>
+// CHECK-NOT: memref.prefetch
 // CHECK:   %[[X0:.*]] = vector.transfer_read %arg0[%[[ROW]], %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<4x43xf32>, vector<8xf32>
 // CHECK:   vector.store %[[X0]], %[[SCRATCH]][%[[C]]] : memref<43xf32>, vector<8xf32>
 // CHECK:   arith.addf %[[P0]], %[[X0]] : vector<8xf32>
@@ -33,6 +37,7 @@
 // CHECK:   arith.addf %[[P2]], %{{.*}} : vector<8xf32>
 // CHECK:   arith.addf %[[P3]], %{{.*}} : vector<8xf32>
 // The remaining chunk adds to the first partial sum, the tail to the second.
+// CHECK: memref.prefetch %[[XBUF]][%[[NEXT]], %c10]
 // CHECK: %[[X4:.*]] = vector.transfer_read %arg0[%[[ROW]], %c32]
 // CHECK: arith.addf %[[S1]]#1, %[[X4]] : vector<8xf32>
 // CHECK: %[[XT:.*]] = vector.transfer_read %arg0[%[[ROW]], %c40], %{{.*}}, %[[MASK]] {in_bounds = [true]} : tensor<4x43xf32>, vector<8xf32>
@@ -43,8 +48,12 @@
 // CHECK: %[[TOTAL:.*]] = vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<8xf32> into f32
 // CHECK: %[[MEAN:.*]] = arith.divf %[[TOTAL]]
 // CHECK: %[[MEANV:.*]] = vector.broadcast %[[MEAN]] : f32 to vector<8xf32>
-// Sweep 2: deviations from that mean and their squares, over the scratch row.
-// CHECK: scf.for {{.*}} -> (tensor<43xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// Sweep 2: deviations from that mean and their squares, over the scratch row;
+// the second third of the next row (from 43 / 3 = 14).
+// CHECK: scf.for %[[C2:[^ ]*]] = {{.*}} -> (tensor<43xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   %[[THIRD2:.*]] = arith.divui %[[C2]], %c3 : index
+// CHECK:   %[[AT2:.*]] = arith.addi %[[THIRD2]], %c14 : index
+// CHECK:   memref.prefetch %[[XBUF]][%[[NEXT]], %[[AT2]]]
 // CHECK:   %[[V:.*]] = vector.load %[[SCRATCH]][%{{.*}}] : memref<43xf32>, vector<8xf32>
 // CHECK:   %[[D:.*]] = arith.subf %[[V]], %[[MEANV]] : vector<8xf32>
 // CHECK:   arith.addf %{{.*}}, %[[D]] : vector<8xf32>
@@ -54,15 +63,15 @@
 // CHECK: vector.reduction <add>
 // CHECK: math.sqrt
 // Sweep 3: normalize, gamma and beta, the output through the row slice; the
-// next row of x is prefetched, one cache line per 2 chunks.
+// last third of the next row (from 28).
 // CHECK: scf.for {{.*}} -> (tensor<43xf32>)
-// CHECK:   memref.prefetch %[[XBUF]][%[[NEXT]], %{{.*}}], read, locality<1>, data : memref<4x43xf32>
+// CHECK:   %[[AT3:.*]] = arith.addi %{{.*}}, %c28 : index
+// CHECK:   memref.prefetch %[[XBUF]][%[[NEXT]], %[[AT3]]], read, locality<1>, data : memref<4x43xf32>
+// CHECK-NOT: memref.prefetch
 // CHECK:   vector.load %[[SCRATCH]]
 // CHECK:   vector.transfer_read %{{.*}} : tensor<1x43xf32>, vector<8xf32>
 // CHECK:   vector.transfer_read %{{.*}} : tensor<1x43xf32>, vector<8xf32>
 // CHECK:   vector.transfer_write %{{.*}}, %{{.*}}[%{{.*}}] {in_bounds = [true]} : vector<8xf32>, tensor<43xf32>
-// CHECK:   memref.prefetch
-// CHECK-NOT: memref.prefetch
 // CHECK:   scf.yield
 // CHECK: vector.maskedload %[[SCRATCH]][%c40], %[[MASK]]
 // CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c40], %[[MASK]] {in_bounds = [true]} : vector<8xf32>, tensor<43xf32>
@@ -108,15 +117,22 @@ func.func @rms_bf16(%x: tensor<2x64xbf16>) -> tensor<2x64xbf16> {
 // A prologue of loads and adds whose operands' rows would fill L1 with the
 // scratch row (2 x 16 KiB + 16 KiB) is recomputed in the last sweep instead of
 // kept: no scratch row, x and r read again, and the next row prefetched in
-// both sweeps.
+// halves: the first in the first sweep, the second (from 2048) in the last,
+// one line of x and one of r per step.
 // CHECK-LABEL: func.func @rms_recompute
 // CHECK-NOT: memref.alloca
-// The next row is prefetched from the first sweep on.
-// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c32 {{.*}} -> (tensor<4096xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK:   memref.prefetch
+// CHECK: scf.for %[[C1:[^ ]*]] = %c0 to %c4096 step %c32 {{.*}} -> (tensor<4096xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   %[[HALF1:.*]] = arith.divui %[[C1]], %c2 : index
+// CHECK:   memref.prefetch %{{.*}}[%{{.*}}, %[[HALF1]]]
+// CHECK:   memref.prefetch %{{.*}}[%{{.*}}, %[[HALF1]]]
+// CHECK-NOT: memref.prefetch
 // CHECK: math.sqrt
-// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c32 {{.*}} -> (tensor<4096xf32>)
-// CHECK:   memref.prefetch
+// CHECK: scf.for %[[C2:[^ ]*]] = %c0 to %c4096 step %c32 {{.*}} -> (tensor<4096xf32>)
+// CHECK:   %[[HALF2:.*]] = arith.divui %[[C2]], %c2 : index
+// CHECK:   %[[AT:.*]] = arith.addi %[[HALF2]], %c2048 : index
+// CHECK:   memref.prefetch %{{.*}}[%{{.*}}, %[[AT]]]
+// CHECK:   memref.prefetch %{{.*}}[%{{.*}}, %[[AT]]]
+// CHECK-NOT: memref.prefetch
 // CHECK:   vector.transfer_read %arg1
 // CHECK:   vector.transfer_read %arg0
 // CHECK:   arith.addf
@@ -126,6 +142,27 @@ func.func @rms_recompute(%x: tensor<2x4096xf32>, %r: tensor<2x4096xf32>) -> tens
   %s = ndr.add %x, %r : tensor<2x4096xf32>, tensor<2x4096xf32>
   %y = ndr.rms_norm %s : tensor<2x4096xf32>
   return %y : tensor<2x4096xf32>
+}
+
+// A single row has no next row to prefetch; neither has a group without a
+// norm, which streams its rows in one sweep.
+// CHECK-LABEL: func.func @one_row
+// CHECK-NOT: memref.prefetch
+// CHECK: math.sqrt
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.forall.in_parallel
+func.func @one_row(%x: tensor<1x768xf32>, %r: tensor<1x768xf32>) -> tensor<1x768xf32> {
+  %s = ndr.add %x, %r : tensor<1x768xf32>, tensor<1x768xf32>
+  %y = ndr.layer_norm %s : tensor<1x768xf32>
+  return %y : tensor<1x768xf32>
+}
+// CHECK-LABEL: func.func @no_norm
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.forall.in_parallel
+func.func @no_norm(%x: tensor<4x768xf32>, %r: tensor<4x768xf32>) -> tensor<4x768xf32> {
+  %s = ndr.add %x, %r : tensor<4x768xf32>, tensor<4x768xf32>
+  %y = ndr.relu %s : tensor<4x768xf32>
+  return %y : tensor<4x768xf32>
 }
 
 // Rows of several dimensions are collapsed to [rows, size] and back.

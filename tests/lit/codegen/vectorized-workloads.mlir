@@ -126,7 +126,7 @@ func.func @w3_add_bias_ln(%x: tensor<16x768xf32> {ndr.input = "x"}, %r: tensor<1
 // W4: RMSNorm(x + r) at hidden 4096: two sweeps, the sum of squares as a
 // vector fmuladd, then the output with gamma. x + r is recomputed in the
 // second sweep (x, r and a scratch row would not fit in L1 together), while
-// the next row is prefetched, in both sweeps.
+// half of the next row is prefetched in each sweep.
 // INFER-LABEL: llvm.func @w4_add_rms(
 // INFER: omp.wsloop
 // INFER-NOT: llvm.alloca
