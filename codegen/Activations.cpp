@@ -5,6 +5,7 @@
 #include "dialect/NdrOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
 #include <cmath>
@@ -20,16 +21,22 @@ static Value sigmoid(OpBuilder &b, Location loc, Value x) {
   return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
 }
 
-/// g(a) = log erfc(a) + a^2 on [0, 7], a polynomial of degree 14 in a - 3.5:
-/// a Chebyshev fit in double (numpy's chebfit on 40001 Chebyshev points), its
-/// coefficients rounded to f32; evaluated in f32 with fma its error is 2.8e-7
-/// (absolute in g, so relative in erfc).
-static constexpr float kErfcLogCoefficients[] = {
-    -1.862437367e+00f, -2.660994530e-01f, 3.324691951e-02f,  -5.226076115e-03f,
-    8.737366297e-04f,  -1.469236013e-04f, 2.434807539e-05f,  -4.037149210e-06f,
-    6.002696296e-07f,  -5.095659361e-08f, 6.473719338e-09f,  -3.928940728e-09f,
-    3.287519423e-10f,  1.903928126e-10f,  -2.996279960e-11f};
+/// G(a) = log2 erfc(a) + a^2 log2(e) on [0, 7], a polynomial of degree 14 in
+/// a - 3.5: a Chebyshev fit in double (numpy's chebfit on 40001 Chebyshev
+/// points), its coefficients rounded to f32; evaluated in f32 with fma its
+/// error is 5.4e-7 (absolute in G, so 3.7e-7 relative in erfc).
+static constexpr float kErfcLog2Coefficients[] = {
+    -2.686929226e+00f, -3.839003742e-01f, 4.796516895e-02f,  -7.539634127e-03f,
+    1.260535559e-03f,  -2.119659621e-04f, 3.512684634e-05f,  -5.824373147e-06f,
+    8.660061326e-07f,  -7.351514597e-08f, 9.339587770e-09f,  -5.668240100e-09f,
+    4.742898296e-10f,  2.746781413e-10f,  -4.322720654e-11f};
 static constexpr double kErfcLogCenter = 3.5, kErfcLogEnd = 7.0;
+
+/// 2^f / 2 on [-0.5, 0.5], degree 6 (a Chebyshev fit of 2^f in double, halved:
+/// exact in f32); by Horner's scheme in f32 its relative error is 8.8e-8.
+static constexpr float kHalfExp2Coefficients[] = {
+    0.5f, 3.465735912e-01f, 1.201132536e-01f, 2.775163576e-02f,
+    4.809012637e-03f, 6.700216327e-04f, 7.734866085e-05f};
 
 /// sum c[i] u^i by Estrin's scheme: pairs c[2i] + c[2i+1] u, then pairs of
 /// those with u^2, u^4, ...: a chain of about log2(n) fmas where Horner's is
@@ -54,25 +61,63 @@ static Value estrin(OpBuilder &b, Location loc, ArrayRef<float> c, Value u) {
   return terms.front();
 }
 
+/// sum c[i] u^i by Horner's scheme: the fewest ops, for a short polynomial.
+static Value horner(OpBuilder &b, Location loc, ArrayRef<float> c, Value u) {
+  Type t = u.getType();
+  Value sum = f32Constant(b, loc, t, c.back());
+  for (float coefficient : llvm::reverse(c.drop_back()))
+    sum = math::FmaOp::create(b, loc, sum, u, f32Constant(b, loc, t, coefficient));
+  return sum;
+}
+
+/// 2^e / 2 for e >= -127 (0 at -127): e = k + f with k an integer by the
+/// round-to-nearest of adding 1.5 * 2^23 (whose low bits are then k), 2^f / 2
+/// a polynomial, 2^k the float whose exponent field is k + 127. No rounding
+/// or conversion op: the same arithmetic on every backend (NVVM would call
+/// libdevice for a rounding op).
+static Value halfExp2(OpBuilder &b, Location loc, Value e) {
+  Type t = e.getType();
+  Type bits = b.getI32Type();
+  if (auto vector = dyn_cast<VectorType>(t))
+    bits = vector.clone(bits);
+  Value magic = f32Constant(b, loc, t, 0x1.8p23);
+  Value shifted = arith::AddFOp::create(b, loc, e, magic);
+  Value k = arith::SubFOp::create(b, loc, shifted, magic);
+  Value f = arith::SubFOp::create(b, loc, e, k);
+  Value half = horner(b, loc, kHalfExp2Coefficients, f);
+  Value kBits = arith::BitcastOp::create(b, loc, bits, shifted);
+  Value exponent = arith::ShLIOp::create(
+      b, loc, kBits, createScalarOrSplatConstant(b, loc, bits, int64_t(23)));
+  Value scaleBits = arith::AddIOp::create(
+      b, loc, exponent, createScalarOrSplatConstant(b, loc, bits, int64_t(127) << 23));
+  Value scale = arith::BitcastOp::create(b, loc, t, scaleBits);
+  return arith::MulFOp::create(b, loc, half, scale);
+}
+
 /// x * Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2, as x * erfc(a) / 2 for x < 0
 /// and x * (1 - erfc(a) / 2) otherwise, a = |x| / sqrt 2, with
-/// erfc(a) = exp(g(a) - a^2): no division (MLIR's erfc has two, which made
-/// GELU the costliest op of W6 at one thread). Beyond a = 7 (x < -9.9, where
-/// |gelu| < 1e-22) g(7) stands in and exp(g - a^2) still decays to 0. erfc keeps
-/// Phi accurate where it is tiny (x << 0), where 1 + erf would cancel.
+/// erfc(a) / 2 = 2^(G(a) - a^2 log2(e)) / 2: no division (MLIR's erfc has
+/// two, which made GELU the costliest op of W6 at one thread), and the
+/// scales folded into G and the polynomial of 2^f (38 vector ops a chunk
+/// where erfc through math.exp took 49). Beyond a = 7 (x < -9.9, where
+/// |gelu| < 1e-22) G(7) stands in and the exponent still decays, clamped at
+/// -127, where 2^e is 0. erfc keeps Phi accurate where it is tiny (x << 0),
+/// where 1 + erf would cancel.
 static Value geluErf(OpBuilder &b, Location loc, Value x) {
   // One op per statement: the order of the IR then does not depend on the
   // order in which the C++ compiler evaluates arguments.
   Type t = x.getType();
   auto constant = [&](double v) { return f32Constant(b, loc, t, v); };
   Value magnitude = math::AbsFOp::create(b, loc, x);
-  Value a = arith::MulFOp::create(b, loc, magnitude, constant(M_SQRT1_2));
-  Value clamped = arith::MinimumFOp::create(b, loc, a, constant(kErfcLogEnd));
-  Value u = arith::SubFOp::create(b, loc, clamped, constant(kErfcLogCenter));
-  Value g = estrin(b, loc, kErfcLogCoefficients, u);
-  Value square = arith::MulFOp::create(b, loc, a, a);
-  Value erfc = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, g, square));
-  Value halfErfc = arith::MulFOp::create(b, loc, erfc, constant(0.5));
+  Value clamped = arith::MinimumFOp::create(b, loc, magnitude,
+                                            constant(kErfcLogEnd * M_SQRT2));
+  Value u = math::FmaOp::create(b, loc, clamped, constant(M_SQRT1_2),
+                                constant(-kErfcLogCenter));
+  Value g = estrin(b, loc, kErfcLog2Coefficients, u);
+  Value square = arith::MulFOp::create(b, loc, x, x);
+  Value log2Erfc = math::FmaOp::create(b, loc, square, constant(-0.5 * M_LOG2E), g);
+  Value exponent = arith::MaximumFOp::create(b, loc, log2Erfc, constant(-127.0));
+  Value halfErfc = halfExp2(b, loc, exponent);
   Value negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, constant(0.0));
   Value upper = arith::SubFOp::create(b, loc, constant(1.0), halfErfc);
   Value phi = arith::SelectOp::create(b, loc, negative, halfErfc, upper);

@@ -201,34 +201,56 @@ func.func @prologue_epilogue(%x: tensor<4x32xf32>, %r: tensor<4x32xf32>) -> (ten
 }
 
 // Without a norm: a single sweep, no scratch row, no reduction. The gelu is
-// x * Phi(x) with erfc(a) = exp(g(a) - a^2), a = |x| / sqrt 2, g a
-// polynomial evaluated by Estrin's scheme (fmas of the same u side by side),
-// exp a polynomial too: no libm call and no division per element. The bias
-// is inside the rows, which grow over the whole [4, 32] tensor, so it is
-// repeated into one row first. An activation without a norm or dropout
-// evaluates each step of 4 chunks as one vector<32xf32> (LLVM computes its
-// 4 registers side by side, so the polynomials' chains overlap).
+// x * Phi(x) with erfc(a) / 2 = 2^(G(a) - a^2 log2 e) / 2, a = |x| / sqrt 2,
+// G a polynomial evaluated by Estrin's scheme (fmas of the same u side by
+// side), 2^e as 2^k 2^f: k by adding and subtracting 1.5 * 2^23, whose low
+// bits, shifted into the exponent field, make 2^k; 2^f / 2 a polynomial. No
+// libm call, no rounding op, no division per element. The bias is inside the
+// rows, which grow over the whole [4, 32] tensor, so it is repeated into one
+// row first. An activation without a norm or dropout evaluates each step of
+// 4 chunks as one vector<32xf32> (LLVM computes its 4 registers side by
+// side, so the polynomials' chains overlap).
 // CHECK-LABEL: func.func @bias_gelu
 // CHECK-NOT: memref.alloca
-// CHECK-DAG: %[[END:.*]] = arith.constant dense<7.000000e+00> : vector<32xf32>
+// CHECK-DAG: %[[END:.*]] = arith.constant dense<9.89949512> : vector<32xf32>
 // CHECK-DAG: %[[RSQRT2:.*]] = arith.constant dense<0.707106769> : vector<32xf32>
+// CHECK-DAG: %[[CENTER:.*]] = arith.constant dense<-3.500000e+00> : vector<32xf32>
+// CHECK-DAG: %[[HALFLOG2E:.*]] = arith.constant dense<-0.72134751> : vector<32xf32>
+// CHECK-DAG: %[[FLOOR:.*]] = arith.constant dense<-1.270000e+02> : vector<32xf32>
+// CHECK-DAG: %[[MAGIC:.*]] = arith.constant dense<0x4B400000> : vector<32xf32>
+// CHECK-DAG: %[[C23:.*]] = arith.constant dense<23> : vector<32xi32>
+// CHECK-DAG: %[[BIAS127:.*]] = arith.constant dense<1065353216> : vector<32xi32>
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<32xf32>) outs(%{{.*}} : tensor<4x32xf32>)
 // CHECK: scf.forall
 // CHECK: scf.for {{.*}} -> (tensor<128xf32>)
 // CHECK:   %[[S:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<32xf32>
 // CHECK:   %[[ABS:.*]] = math.absf %[[S]] : vector<32xf32>
-// CHECK:   %[[A:.*]] = arith.mulf %[[ABS]], %[[RSQRT2]] : vector<32xf32>
-// CHECK:   arith.minimumf %[[A]], %[[END]] : vector<32xf32>
-// CHECK:   %[[U:.*]] = arith.subf
+// CHECK:   %[[A:.*]] = arith.minimumf %[[ABS]], %[[END]] : vector<32xf32>
+// CHECK:   %[[U:.*]] = math.fma %[[A]], %[[RSQRT2]], %[[CENTER]] : vector<32xf32>
 // CHECK:   math.fma %{{.*}}, %[[U]], %{{.*}} : vector<32xf32>
 // CHECK:   math.fma %{{.*}}, %[[U]], %{{.*}} : vector<32xf32>
+// CHECK:   %[[SQ:.*]] = arith.mulf %[[S]], %[[S]] : vector<32xf32>
+// CHECK:   %[[LOG2ERFC:.*]] = math.fma %[[SQ]], %[[HALFLOG2E]], %{{.*}} : vector<32xf32>
+// CHECK:   %[[E:.*]] = arith.maximumf %[[LOG2ERFC]], %[[FLOOR]] : vector<32xf32>
+// CHECK:   %[[SHIFTED:.*]] = arith.addf %[[E]], %[[MAGIC]] : vector<32xf32>
+// CHECK:   %[[K:.*]] = arith.subf %[[SHIFTED]], %[[MAGIC]] : vector<32xf32>
+// CHECK:   %[[F:.*]] = arith.subf %[[E]], %[[K]] : vector<32xf32>
+// CHECK-COUNT-6: math.fma %{{.*}}, %[[F]], %{{.*}} : vector<32xf32>
+// CHECK-NEXT: %[[KBITS:.*]] = arith.bitcast %[[SHIFTED]] : vector<32xf32> to vector<32xi32>
+// CHECK:   %[[EXP:.*]] = arith.shli %[[KBITS]], %[[C23]] : vector<32xi32>
+// CHECK:   %[[SCALEBITS:.*]] = arith.addi %[[EXP]], %[[BIAS127]] : vector<32xi32>
+// CHECK:   %[[SCALE:.*]] = arith.bitcast %[[SCALEBITS]] : vector<32xi32> to vector<32xf32>
+// CHECK:   %[[HALFERFC:.*]] = arith.mulf %{{.*}}, %[[SCALE]] : vector<32xf32>
 // CHECK:   %[[NEG:.*]] = arith.cmpf olt, %[[S]], %{{.*}} : vector<32xf32>
-// CHECK:   %[[PHI:.*]] = arith.select %[[NEG]], %{{.*}}, %{{.*}} : vector<32xi1>, vector<32xf32>
+// CHECK:   %[[UPPER:.*]] = arith.subf %{{.*}}, %[[HALFERFC]] : vector<32xf32>
+// CHECK:   %[[PHI:.*]] = arith.select %[[NEG]], %[[HALFERFC]], %[[UPPER]] : vector<32xi1>, vector<32xf32>
 // CHECK:   arith.mulf %[[S]], %[[PHI]] : vector<32xf32>
 // CHECK:   vector.transfer_write {{.*}} : vector<32xf32>, tensor<128xf32>
 // CHECK-NOT: scf.for {{.*}} step
 // CHECK-NOT: vector.reduction
 // CHECK-NOT: math.erfc
+// CHECK-NOT: math.exp
+// CHECK-NOT: math.roundeven
 // CHECK-NOT: arith.divf
 // CHECK: return
 func.func @bias_gelu(%h: tensor<4x32xf32>, %b: tensor<32xf32>) -> tensor<4x32xf32> {
