@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
+#include "dialect/ModelAttrs.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/IRMapping.h"
@@ -159,20 +160,33 @@ void versionLoop(scf::ForOp loop, ArrayRef<vector::TransferWriteOp> writes,
   }
 }
 
+/// Whether `arg` is its model's workspace (ndr-plan-workspace): the i8
+/// buffer of the size the function's attribute names, which holds
+/// intermediates the model reads again.
+bool isWorkspace(BlockArgument arg, func::FuncOp func) {
+  auto bytes = func->getAttrOfType<IntegerAttr>(kWorkspaceAttr);
+  auto type = dyn_cast<MemRefType>(arg.getType());
+  return bytes && type && type.getRank() == 1 &&
+         type.getElementType().isInteger(8) &&
+         type.getDimSize(0) == bytes.getInt();
+}
+
 /// The calls of each function of `module`.
 using CallMap = DenseMap<StringAttr, SmallVector<func::CallOp>>;
 
 /// Whether writes to `arg` reach memory that the module's caller reads back:
 /// an argument of a function nothing in the module calls, or one that every
 /// call passes (a view of) such an argument for. Not, say, a kernel's
-/// out-parameter that its model fills with an intermediate.
+/// out-parameter that its model fills with an intermediate (a view of its
+/// workspace: the next kernel or linear reads it, from the cache if the
+/// stores were ordinary).
 bool isOutput(BlockArgument arg, const CallMap &calls, int depth = 0) {
   auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
   if (!func || arg.getOwner() != &func.getBody().front())
     return false;
   auto it = calls.find(func.getSymNameAttr());
   if (it == calls.end())
-    return true;
+    return !isWorkspace(arg, func);
   if (depth > 4)
     return false;
   return llvm::all_of(it->second, [&](func::CallOp call) {

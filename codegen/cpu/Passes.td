@@ -158,7 +158,8 @@ def NontemporalStores : Pass<"ndr-nontemporal-stores", "::mlir::ModuleOp"> {
     once on its first stores' alignment, other stores check their own. An
     output is an argument of a function nothing in the module calls (the
     lowering writes no input), or of a kernel whose every call passes such
-    an argument: an intermediate the model reads again stays in the cache.
+    an argument, not the model's workspace (`ndr.workspace`, ndr-plan-workspace):
+    an intermediate the model reads again stays in the cache.
     An ordinary store reads the line for ownership first, a quarter of a norm
     kernel's traffic. A `seq_cst` fence before each return orders the stores.
   }];

@@ -131,3 +131,22 @@ func.func @model(%out: memref<128xf32>, %v: vector<8xf32>) {
   memref.dealloc %tmp : memref<128xf32>
   return
 }
+
+// Nor where it passes a view of the model's workspace (ndr-plan-workspace),
+// which holds intermediates: W6's GELU output, which the second linear reads
+// at once.
+// CHECK-LABEL: func.func private @kernel_ws(
+// CHECK-NOT: nontemporal
+// CHECK-NOT: llvm.fence
+// CHECK-LABEL: func.func @model_ws(
+func.func private @kernel_ws(%y: memref<128xf32>, %v: vector<8xf32>) {
+  %c0 = arith.constant 0 : index
+  vector.transfer_write %v, %y[%c0] {in_bounds = [true]} : vector<8xf32>, memref<128xf32>
+  return
+}
+func.func @model_ws(%v: vector<8xf32>, %ws: memref<1024xi8>) attributes {ndr.workspace = 1024 : i64} {
+  %c512 = arith.constant 512 : index
+  %tmp = memref.view %ws[%c512][] : memref<1024xi8> to memref<128xf32>
+  call @kernel_ws(%tmp, %v) : (memref<128xf32>, vector<8xf32>) -> ()
+  return
+}
