@@ -15,7 +15,8 @@
 //           for constant rows, no cancellation far from zero);
 //   sweep 3 normalizes and evaluates the epilogue.
 // Each sweep prefetches its share of the next row (a third of it for a layer
-// norm, a half for rms), so that memory is kept busy at an even rate.
+// norm, a half for rms; five times as much for a sweep that draws dropout
+// masks), so that memory is kept busy at an even rate.
 // Without a norm, one sweep. Dropout draws Philox once per element: over
 // rows of whole blocks, one vector<32xi32> evaluation per 256-element span,
 // stored block by block for the span's chunks to load.
@@ -49,6 +50,12 @@ constexpr int64_t kPhiloxBlocks = 32;
 constexpr int64_t kWideSpan = kPhiloxBlocks * 8;
 /// Chunks per iteration of a sweep without dropout.
 constexpr int64_t kUnroll = 4;
+/// A sweep that draws dropout masks prefetches this many times the share of
+/// the next row that another sweep does: its generator makes it about five
+/// times as long as a sweep of adds (W2's rows in cache, Zen 3: 590 against
+/// 250 ns a row for W1's three sweeps), and memory should be busy at an even
+/// rate across the row.
+constexpr int64_t kDrawingSweepShare = 5;
 /// Independent partial sums per reduction: one chain of vector adds would
 /// bound a sweep by the add latency (4 cycles a chunk), not by its loads.
 constexpr int64_t kAccumulators = 4;
@@ -199,6 +206,18 @@ public:
     state.append(kAccumulators, zero);
     sweeps = layer ? 3 : 2;
     sweepIndex = 0;
+    // The sweeps that draw: the first the prologue's streams, the last the
+    // epilogue's; without a scratch row, every sweep recomputes the prologue.
+    shares.assign(sweeps, 1);
+    for (int64_t k = 0; k < sweeps; ++k) {
+      bool draws = (k == 0 || !scratch) && !streamsBeforeRoot.empty();
+      if (k == sweeps - 1)
+        draws |= !streamsAfterRoot.empty();
+      if (draws)
+        shares[k] = kDrawingSweepShare;
+    }
+    if (llvm::all_equal(shares)) // every sweep draws: equal shares again
+      shares.assign(sweeps, 1);
     sweep(state, streamsBeforeRoot,
           [&](Value col, Value mask, int64_t lane, SmallVectorImpl<Value> &st) {
       prefetchNextRow(col, mask, lane);
@@ -492,10 +511,12 @@ private:
   }
 
   /// Prefetches (into L2) this sweep's share of the next row of each operand
-  /// read as a row vector: sweep k of n, at the step from column `col`,
-  /// fetches the line at k * size / n + col / n. A step of kUnroll chunks
-  /// spans at most 128 bytes of an operand, so one line per step and operand
-  /// covers the share. Fetching the whole next row in the last sweep (or
+  /// read as a row vector: sweep k, whose share is w_k of the total W of all
+  /// sweeps, at the step from column `col` fetches the lines from
+  /// size * (w_0 + ... + w_(k-1)) / W + col * w_k / W, as many as the share
+  /// of a step (kUnroll chunks) spans: one line where all shares are equal
+  /// (a third of the row a sweep for a layer norm, a half for rms), two in a
+  /// sweep that draws. Fetching the whole next row in the last sweep (or
   /// twice, in both sweeps of a recomputed rms) left memory idle during the
   /// others and then queued more requests than a core has in flight: spread
   /// evenly, W1 ran 1.14x, W2 1.08x and W4 1.22-1.27x faster at one thread
@@ -503,14 +524,28 @@ private:
   void prefetchNextRow(Value col, Value mask, int64_t lane) {
     if (!nextRow || mask || lane % kUnroll)
       return;
-    Value column = arith::AddIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, col, index(sweeps)),
-        index(sweepIndex * (space.size / sweeps)));
-    for (const Leaf &leaf : leaves)
-      if (leaf.buffer)
-        memref::PrefetchOp::create(b, loc, leaf.buffer, ValueRange{nextRow, column},
-                                   /*isWrite=*/false, /*localityHint=*/1,
-                                   /*isDataCache=*/true);
+    int64_t total = std::accumulate(shares.begin(), shares.end(), int64_t(0));
+    int64_t before = std::accumulate(shares.begin(), shares.begin() + sweepIndex, int64_t(0));
+    int64_t share = shares[sweepIndex];
+    Value scaled = share == 1 ? col : arith::MulIOp::create(b, loc, col, index(share));
+    Value first = arith::AddIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, scaled, index(total)),
+        index(space.size * before / total));
+    constexpr int64_t kLineElements = 16; // f32 in 64 bytes
+    int64_t perStep = kUnroll * kLanes * share;
+    int64_t lines = (perStep + kLineElements * total - 1) / (kLineElements * total);
+    for (int64_t line = 0; line < lines; ++line) {
+      Value column = first;
+      if (line > 0) // kept in the row: the share's end may be its last line
+        column = arith::MinUIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, first, index(line * kLineElements)),
+            index(space.size - 1));
+      for (const Leaf &leaf : leaves)
+        if (leaf.buffer)
+          memref::PrefetchOp::create(b, loc, leaf.buffer, ValueRange{nextRow, column},
+                                     /*isWrite=*/false, /*localityHint=*/1,
+                                     /*isDataCache=*/true);
+    }
   }
 
   /// The row of the operand `leaf` for the group's current row.
@@ -640,6 +675,8 @@ private:
   Value scratch, roughMean, meanShift, rstdVector;
   /// The sweeps over a row with a norm, and which one is being built.
   int64_t sweeps = 1, sweepIndex = 0;
+  /// Each sweep's share of the next row to prefetch, in parts of their sum.
+  SmallVector<int64_t> shares;
 };
 
 struct LowerFusion : OpRewritePattern<FusionOp> {

@@ -114,9 +114,10 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     and writes the prologue's results; layer norm then sums the squared
     deviations from the mean over the scratch row (two-pass variance); the
     last sweep normalizes and evaluates the epilogue. Each sweep prefetches
-    its share (a third for layer norm, a half for rms) of the next row of
-    each operand read as a row vector, one line per step, so that memory is
-    kept busy at an even rate. Train-mode dropout draws
+    its share (a third for layer norm, a half for rms; five parts to the
+    others' one for a sweep that draws dropout masks, which takes about that
+    much longer) of the next row of each operand read as a row vector, one
+    or two lines per step, so that memory is kept busy at an even rate. Train-mode dropout draws
     Philox4x32-10 once per element: 32 blocks per `vector<32xi32>`
     evaluation when rows are whole blocks, one per lane when chunks straddle
     blocks.

@@ -354,6 +354,18 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
 // CHECK:   %[[BM:.*]] = vector.shuffle {{.*}} [0, 1, 64, 65, 2, 3, 66, 67,
 // CHECK:   vector.store %[[BM]], %[[DRAWS]][%c0] : memref<128xi32>, vector<128xi32>
 // CHECK:   scf.for %[[COL:.*]] = %[[SPAN]] to %{{.*}} step %c32
+// The drawing sweep is five times as long as each of the other two, so it
+// prefetches 5/7 of the next row (two lines a step, the second kept in the
+// row), sweeps 2 and 3 a seventh each (from 182 and 219).
+// CHECK:     %[[FIVE:.*]] = arith.muli %[[COL]], %c5 : index
+// CHECK:     %[[AT:.*]] = arith.divui %[[FIVE]], %c7 : index
+// CHECK:     memref.prefetch %{{.*}}[%{{.*}}, %[[AT]]]
+// CHECK:     memref.prefetch %{{.*}}[%{{.*}}, %[[AT]]]
+// CHECK:     %[[NEXTLINE:.*]] = arith.addi %[[AT]], %c16 : index
+// CHECK:     %[[INROW:.*]] = arith.minui %[[NEXTLINE]], %c255 : index
+// CHECK:     memref.prefetch %{{.*}}[%{{.*}}, %[[INROW]]]
+// CHECK:     memref.prefetch %{{.*}}[%{{.*}}, %[[INROW]]]
+// CHECK-NOT: memref.prefetch
 // CHECK:     vector.transfer_read %arg1
 // CHECK:     arith.subi %[[COL]], %[[SPAN]] : index
 // CHECK:     %[[W:.*]] = vector.load %[[DRAWS]][%{{.*}}] : memref<128xi32>, vector<4xi32>
@@ -364,6 +376,16 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
 // CHECK:     scf.yield
 // CHECK:   scf.yield
 // Sweeps 2 and 3 read the scratch row: no second draw.
+// CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
+// CHECK-NOT: vector.load %[[DRAWS]][
+// CHECK: scf.for %[[C2:[^ ]*]] = %c0 to %c256 step %c32
+// CHECK:   %[[SEVENTH2:.*]] = arith.divui %[[C2]], %c7 : index
+// CHECK:   arith.addi %[[SEVENTH2]], %c182 : index
+// CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
+// CHECK-NOT: vector.load %[[DRAWS]][
+// CHECK: scf.for %[[C3:[^ ]*]] = %c0 to %c256 step %c32
+// CHECK:   %[[SEVENTH3:.*]] = arith.divui %[[C3]], %c7 : index
+// CHECK:   arith.addi %[[SEVENTH3]], %c219 : index
 // CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
 // CHECK-NOT: vector.load %[[DRAWS]][
 // CHECK: scf.forall.in_parallel
