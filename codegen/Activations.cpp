@@ -14,13 +14,6 @@
 using namespace mlir;
 using namespace mlir::ndr;
 
-/// 1 / (1 + exp(-x)).
-static Value sigmoid(OpBuilder &b, Location loc, Value x) {
-  Value one = f32Constant(b, loc, x.getType(), 1.0);
-  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
-}
-
 /// G(a) = log2 erfc(a) + a^2 log2(e) on [0, 7], a polynomial of degree 14 in
 /// a - 3.5: a Chebyshev fit in double (numpy's chebfit on 40001 Chebyshev
 /// points), its coefficients rounded to f32; evaluated in f32 with fma its
@@ -70,20 +63,20 @@ static Value horner(OpBuilder &b, Location loc, ArrayRef<float> c, Value u) {
   return sum;
 }
 
-/// 2^e / 2 for e >= -127 (0 at -127): e = k + f with k an integer by the
-/// round-to-nearest of adding 1.5 * 2^23 (whose low bits are then k), 2^f / 2
-/// a polynomial, 2^k the float whose exponent field is k + 127. No rounding
-/// or conversion op: the same arithmetic on every backend (NVVM would call
-/// libdevice for a rounding op).
-static Value halfExp2(OpBuilder &b, Location loc, Value e) {
-  Type t = e.getType();
+/// 1.5 * 2^23, whose sum with e (|e| < 2^22) is rounded to the integer k
+/// nearest to e: k is then exactly that sum minus it, and the sum's low
+/// bits are k. No rounding or conversion op: the same arithmetic on every
+/// backend (NVVM would call libdevice for a rounding op).
+static constexpr double kRoundingMagic = 0x1.8p23;
+
+/// 2^(k + f) / 2 for f in [-0.5, 0.5] and an integer k in [-127, 128] given
+/// as `shifted` = k + kRoundingMagic (0 at k = -127, infinite at 128): 2^f / 2
+/// a polynomial, 2^k the float whose exponent field is k + 127.
+static Value scaledHalfExp2(OpBuilder &b, Location loc, Value shifted, Value f) {
+  Type t = f.getType();
   Type bits = b.getI32Type();
   if (auto vector = dyn_cast<VectorType>(t))
     bits = vector.clone(bits);
-  Value magic = f32Constant(b, loc, t, 0x1.8p23);
-  Value shifted = arith::AddFOp::create(b, loc, e, magic);
-  Value k = arith::SubFOp::create(b, loc, shifted, magic);
-  Value f = arith::SubFOp::create(b, loc, e, k);
   Value half = horner(b, loc, kHalfExp2Coefficients, f);
   Value kBits = arith::BitcastOp::create(b, loc, bits, shifted);
   Value exponent = arith::ShLIOp::create(
@@ -92,6 +85,39 @@ static Value halfExp2(OpBuilder &b, Location loc, Value e) {
       b, loc, exponent, createScalarOrSplatConstant(b, loc, bits, int64_t(127) << 23));
   Value scale = arith::BitcastOp::create(b, loc, t, scaleBits);
   return arith::MulFOp::create(b, loc, half, scale);
+}
+
+/// 2^e / 2 for -127 <= e <= 128 (0 at -127, infinite at 128), e = k + f.
+static Value halfExp2(OpBuilder &b, Location loc, Value e) {
+  Value magic = f32Constant(b, loc, e.getType(), kRoundingMagic);
+  Value shifted = arith::AddFOp::create(b, loc, e, magic);
+  Value k = arith::SubFOp::create(b, loc, shifted, magic);
+  Value f = arith::SubFOp::create(b, loc, e, k);
+  return scaledHalfExp2(b, loc, shifted, f);
+}
+
+/// 1 / (1 + exp(-x)) with exp(-x) = 2^(-x log2 e): 22 vector ops in LLVM IR
+/// (bitcasts aside, the division included) where math.exp made 27. The fraction f = -x log2 e - k comes
+/// from fmas with log2 e split in two f32 (Cody and Waite), as the rounding
+/// of -x log2 e to f32 would cost up to 1.3e-6 of 2^e at x = -88. x is
+/// clamped to [-88.75, 88]: at 88, 2^k is 0 and sigmoid 1; at -88.75 it is
+/// infinite and sigmoid 0 (within 3e-39 of the truth), as exp's overflow
+/// would make it, so silu(-inf) is NaN as in PyTorch. NaN stays NaN.
+static Value sigmoid(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  auto constant = [&](double v) { return f32Constant(b, loc, t, v); };
+  const double log2eHigh = float(M_LOG2E), log2eLow = M_LOG2E - log2eHigh;
+  Value low = arith::MaximumFOp::create(b, loc, x, constant(-88.75));
+  Value clamped = arith::MinimumFOp::create(b, loc, low, constant(88.0));
+  Value e = arith::MulFOp::create(b, loc, clamped, constant(-log2eHigh));
+  Value magic = constant(kRoundingMagic);
+  Value shifted = arith::AddFOp::create(b, loc, e, magic);
+  Value minusK = arith::SubFOp::create(b, loc, magic, shifted);
+  Value roughF = math::FmaOp::create(b, loc, clamped, constant(-log2eHigh), minusK);
+  Value f = math::FmaOp::create(b, loc, clamped, constant(-log2eLow), roughF);
+  Value half = scaledHalfExp2(b, loc, shifted, f);
+  Value denominator = math::FmaOp::create(b, loc, half, constant(2.0), constant(1.0));
+  return arith::DivFOp::create(b, loc, constant(1.0), denominator);
 }
 
 /// x * Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2, as x * erfc(a) / 2 for x < 0

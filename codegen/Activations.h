@@ -1,9 +1,9 @@
 //===- Activations.h - the activations as f32 arithmetic --------*- C++ -*-===//
 //
 // PyTorch's formulas for the activations, on f32 scalars or vectors alike,
-// written so that they do not cancel. `math` ops in them (erfc, exp, tanh)
-// become polynomial approximations (vectorizable, no libm call) in the CPU
-// pipeline.
+// written so that they do not cancel. erfc and exp are NDR's own polynomials
+// (no libm or libdevice call); math.tanh becomes MLIR's polynomial
+// approximation in the CPU pipeline.
 //
 //===----------------------------------------------------------------------===//
 

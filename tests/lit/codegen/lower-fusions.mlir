@@ -493,10 +493,16 @@ func.func @drop_connect(%w: tensor<16x8xf16>, %seed: i64 {ndr.seed}) -> tensor<1
 }
 
 // The tanh approximation of gelu, sigmoid, silu and tanh: their math.exp and
-// math.tanh become polynomials too.
+// math.tanh become polynomials too. Sigmoid's exp(-x) is 2^(-x log2 e) with
+// x clamped to [-88.75, 88] and log2 e in two parts (high, low) for the
+// fraction.
 // CHECK-LABEL: func.func @activations
 // CHECK-DAG: arith.constant dense<4.471500e-02> : vector<8xf32>
 // CHECK-DAG: arith.constant dense<1.59576917> : vector<8xf32>
+// CHECK-DAG: arith.constant dense<-8.875000e+01> : vector<8xf32>
+// CHECK-DAG: arith.constant dense<8.800000e+01> : vector<8xf32>
+// CHECK-DAG: arith.constant dense<-1.44269502> : vector<8xf32>
+// CHECK-DAG: arith.constant dense<-1.92596303E-8> : vector<8xf32>
 // CHECK: scf.for
 // CHECK-NOT: math.exp
 // CHECK-NOT: math.tanh

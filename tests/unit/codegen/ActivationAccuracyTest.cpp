@@ -5,7 +5,9 @@
 // this measures the largest error against the double-precision formula, in
 // units of the tolerance of DESIGN.md section 9 (1e-5 relative + 1e-6
 // absolute), prints it, and requires it below 1; results between 1e-20 and
-// 1e-3 (the tails, where 1 + erf would cancel) within 1e-4 relative.
+// 1e-3 (the tails, where 1 + erf would cancel) within 1e-4 relative. Past
+// the approximations' clamps, at the infinities and at NaN, the results are
+// the double formula's (PyTorch's).
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,6 +78,36 @@ TEST_P(ActivationAccuracyTest, WithinToleranceOfDouble) {
   EXPECT_LT(worst, 1.0);
   // Tiny results keep their digits too (no cancellation, as 1 + erf would).
   EXPECT_LT(worstTail, 1e-4);
+}
+
+// Past the clamps of the approximations, at the infinities and at NaN: what
+// the double formulas give, which is PyTorch's (silu(-inf) and gelu(-inf)
+// are NaN, as inf * 0 is).
+TEST_P(ActivationAccuracyTest, SpecialValuesAsPyTorch) {
+  const Case &c = kCases[GetParam()];
+  const double kValues[] = {-INFINITY, -1e30, -1000, -100,     -88.8, -88.7, -87.5, -30,
+                            0,         30,    87.5,  88,       88.5,  89,    100,   1000,
+                            1e30,      INFINITY,     NAN};
+  constexpr int64_t n = std::size(kValues);
+  Tensor x({n}, Elt::F32), y = x;
+  for (int64_t i = 0; i < n; ++i)
+    x.set(i, kValues[i]);
+  std::string ir = modelIR({{"x", x.type()}}, {y.type()},
+                           "  %y = ndr." + std::string(c.name) + " %x" + c.attrs +
+                               " : " + x.type() + "\n  return %y : " + y.type());
+  auto model = Model::compile(ir, Mode::Infer);
+  ASSERT_TRUE(model);
+  model->run({&x, &y});
+  for (int64_t i = 0; i < n; ++i) {
+    double want = c.ref(x.get(i)), got = y.get(i);
+    if (std::isnan(want))
+      EXPECT_TRUE(std::isnan(got)) << c.name << c.attrs << " at " << kValues[i] << ": " << got;
+    else if (std::isinf(want))
+      EXPECT_EQ(got, want) << c.name << c.attrs << " at " << kValues[i];
+    else
+      EXPECT_LE(std::fabs(got - want), 1e-5 * std::fabs(want) + 1e-6)
+          << c.name << c.attrs << " at " << kValues[i] << ": " << got << " against " << want;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(All, ActivationAccuracyTest,
