@@ -97,12 +97,13 @@ static Value halfExp2(OpBuilder &b, Location loc, Value e) {
 }
 
 /// 1 / (1 + exp(-x)) with exp(-x) = 2^(-x log2 e): 22 vector ops in LLVM IR
-/// (bitcasts aside, the division included) where math.exp made 27. The fraction f = -x log2 e - k comes
-/// from fmas with log2 e split in two f32 (Cody and Waite), as the rounding
-/// of -x log2 e to f32 would cost up to 1.3e-6 of 2^e at x = -88. x is
-/// clamped to [-88.75, 88]: at 88, 2^k is 0 and sigmoid 1; at -88.75 it is
-/// infinite and sigmoid 0 (within 3e-39 of the truth), as exp's overflow
-/// would make it, so silu(-inf) is NaN as in PyTorch. NaN stays NaN.
+/// (bitcasts aside, the division included) where math.exp made 27. The
+/// fraction f = -x log2 e - k comes from fmas with log2 e split in two f32
+/// (Cody and Waite), as the rounding of -x log2 e to f32 would cost up to
+/// 1.3e-6 of 2^e at x = -88. x is clamped to [-88.75, 88]: at 88, 2^k is 0
+/// and sigmoid 1; at -88.75 it is infinite and sigmoid 0 (within 3e-39 of
+/// the truth), as exp's overflow would make it, so silu(-inf) is NaN as in
+/// PyTorch. NaN stays NaN.
 static Value sigmoid(OpBuilder &b, Location loc, Value x) {
   Type t = x.getType();
   auto constant = [&](double v) { return f32Constant(b, loc, t, v); };
