@@ -368,7 +368,7 @@ def format_table(results, groups):
                 note = "median over the %d pairs below" % len(roofs)
                 if gemm:
                     note += "; %.0f GFLOP/s" % (wl["flops"] / t / 1e9)
-                table.append([label, str(threads), "gemms (OpenBLAS)" if gemm else "roof",
+                table.append([label, str(threads), "gemms (oneDNN sgemm)" if gemm else "roof",
                               "%.3f" % (1e3 * t), "%.1f" % (wl["bytes"] / t / 1e9), "1.00", "",
                               note])
             rows.sort(key=lambda r: (impl_rank.get(r["impl"], 9), r["impl"]))

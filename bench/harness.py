@@ -96,17 +96,15 @@ class Roof:
 
 
 class Gemms:
-    """W6's two matrix products alone, through OpenBLAS's cblas_sgemm exactly as
+    """W6's two matrix products alone, through oneDNN's dnnl_sgemm exactly as
     NDR calls it (row-major, x W^T): the work the FFN cannot avoid."""
 
-    ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
-
     def __init__(self):
-        self.lib = ctypes.CDLL("libopenblas.so.0")
-        self.lib.cblas_sgemm.restype = None
-        self.lib.cblas_sgemm.argtypes = [ctypes.c_int] * 3 + [ctypes.c_int] * 3 + [
-            ctypes.c_float, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
-            ctypes.c_float, ctypes.c_void_p, ctypes.c_int]
+        self.lib = ctypes.CDLL("libdnnl.so.2")
+        self.lib.dnnl_sgemm.restype = ctypes.c_int
+        self.lib.dnnl_sgemm.argtypes = [ctypes.c_char] * 2 + [ctypes.c_int64] * 3 + [
+            ctypes.c_float, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
+            ctypes.c_float, ctypes.c_void_p, ctypes.c_int64]
 
     def for_workload(self, wl, arrays):
         x = arrays["x"].reshape(-1, arrays["x"].shape[-1])
@@ -114,13 +112,13 @@ class Gemms:
         (m, n1, k1), (_, n2, k2) = wl["gemms"]
         h = aligned_empty((m, n1))
         y = aligned_empty((m, n2))
-        sgemm = self.lib.cblas_sgemm
+        sgemm = self.lib.dnnl_sgemm
 
         def run():
-            sgemm(self.ROW_MAJOR, self.NO_TRANS, self.TRANS, m, n1, k1, 1.0, x.ctypes.data, k1,
-                  w1.ctypes.data, k1, 0.0, h.ctypes.data, n1)
-            sgemm(self.ROW_MAJOR, self.NO_TRANS, self.TRANS, m, n2, k2, 1.0, h.ctypes.data, k2,
-                  w2.ctypes.data, k2, 0.0, y.ctypes.data, n2)
+            sgemm(b"N", b"T", m, n1, k1, 1.0, x.ctypes.data, k1, w1.ctypes.data, k1, 0.0,
+                  h.ctypes.data, n1)
+            sgemm(b"N", b"T", m, n2, k2, 1.0, h.ctypes.data, k2, w2.ctypes.data, k2, 0.0,
+                  y.ctypes.data, n2)
             return x, w1, w2, h, y
 
         return run

@@ -15,7 +15,7 @@ sudo=""
 # Debian packages the benchmark adds to scripts/setup.sh's: NumPy for the
 # harness, PyTorch for the ndr+torch group (Debian's, in /usr/bin/python3).
 missing=()
-for pkg in python3-numpy python3-torch libopenblas-dev; do
+for pkg in python3-numpy python3-torch libdnnl-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$pkg")
 done

@@ -58,9 +58,6 @@ ndr_status fillNormal(const ndr_tensor_desc &t, void *dst, float stddev,
 // Whether runs should let their OpenMP workers sleep at once (openmp.cpp):
 // libgomp is loaded too, and the user has not chosen a wait policy.
 bool shouldQuietOpenmp();
-// Whether they should beside an OpenBLAS of `blasThreads` threads: more than
-// one, and the user has not chosen a wait policy.
-bool shouldQuietBesideBlas(int blasThreads);
 // Makes the calling thread's next parallel regions do so.
 void quietOpenmp();
 

@@ -1,21 +1,26 @@
-//===- linear.cpp - ndr.linear through OpenBLAS ---------------------------===//
+//===- linear.cpp - ndr.linear through oneDNN's sgemm ---------------------===//
 //
 // The one kernel the runtime holds (DESIGN.md section 8): a matrix product is
 // where a tuned BLAS beats generated loop nests by an order of magnitude.
+// oneDNN's sgemm rather than OpenBLAS's: it picks its kernels by the CPU's
+// features, where Debian's OpenBLAS (0.3.21) picks them by model and runs
+// AVX2 code on AVX-512 parts it does not know (Zen 5: W6's two GEMMs in
+// 81 ms against 163 at one thread); on AVX2 parts the two run level.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/internal.h"
 #include "runtime/ndr_runtime.h"
 
-#include <cblas.h>
+#include <dnnl.h>
 
 namespace {
 void linear(const float *x, const float *w, const float *b, float *y,
             int64_t rows, int64_t in, int64_t out) {
-  // The kernels' OpenMP workers sleep at once after their regions, instead
-  // of spinning on the cores sgemm's threads need (openmp.cpp).
-  static const bool quiet = ndr_rt::shouldQuietBesideBlas(openblas_get_num_threads());
+  // sgemm runs on libgomp's threads (Debian's oneDNN): the kernels' libomp
+  // workers sleep at once after their regions instead of spinning on the
+  // cores sgemm needs (openmp.cpp).
+  static const bool quiet = ndr_rt::shouldQuietOpenmp();
   if (quiet)
     ndr_rt::quietOpenmp();
   float beta = 0.0f;
@@ -25,8 +30,8 @@ void linear(const float *x, const float *w, const float *b, float *y,
         y[r * out + o] = b[o];
     beta = 1.0f;
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x,
-              in, w, in, beta, y, out);
+  // Row-major, as dnnl_sgemm's arguments always are: y = x w^T (+ y).
+  dnnl_sgemm('N', 'T', rows, out, in, 1.0f, x, in, w, in, beta, y, out);
 }
 } // namespace
 

@@ -10,11 +10,9 @@
 // waking them costs microseconds per run, small beside a kernel worth
 // running in parallel. A user's KMP_BLOCKTIME or OMP_WAIT_POLICY wins.
 //
-// OpenBLAS's threads (Debian's build runs sgemm on its own pthreads) meet
-// the same spinning within one model: the workers of the kernel before a
-// linear hold the cores its sgemm needs. Each linear therefore lets them
-// sleep at once too, when OpenBLAS runs on more than one thread (W6 at two
-// threads: 112-123 ms a run instead of 114-144 ms).
+// linear's sgemm (oneDNN's, on libgomp's threads) meets the same spinning
+// within one model: the workers of the kernel before a linear hold the cores
+// its sgemm needs. Each linear therefore lets them sleep at once too.
 #include "runtime/internal.h"
 
 #include <cstdlib>
@@ -43,10 +41,6 @@ bool mayQuiet() {
 
 bool ndr_rt::shouldQuietOpenmp() {
   return mayQuiet() && dl_iterate_phdr(findLibgomp, nullptr) != 0;
-}
-
-bool ndr_rt::shouldQuietBesideBlas(int blasThreads) {
-  return mayQuiet() && blasThreads > 1;
 }
 
 void ndr_rt::quietOpenmp() {

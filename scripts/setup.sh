@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ python3
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
-  libgtest-dev libomp-22-dev libopenblas-dev
+  libgtest-dev libomp-22-dev
+  libdnnl-dev  # oneDNN: sgemm for linear (runtime/linear.cpp)
   libfmt-dev  # {fmt}, header-only: messages and generated C
   valgrind  # memcheck in the lit suite (codegen/*-memcheck.mlir)
   libclang-rt-22-dev  # ASan/UBSan runtimes of clang 22 (scripts/check-sanitizers.sh)

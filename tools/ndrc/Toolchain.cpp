@@ -93,7 +93,7 @@ LogicalResult Toolchain::link(ArrayRef<std::string> objects, StringRef out,
     args.insert(args.end(),
                 {"-shared", "-Wl,-soname," + llvm::sys::path::filename(out).str()});
   args.insert(args.end(), objects.begin(), objects.end());
-  args.insert(args.end(), {runtimeLib, NDR_OPENBLAS});
+  args.insert(args.end(), {runtimeLib, NDR_DNNL});
   if (!libomp.empty()) {
     args.push_back(libomp);
     args.push_back("-Wl,-rpath," +
