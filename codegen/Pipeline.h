@@ -34,9 +34,9 @@ struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
       llvm::cl::init(true)};
   Option<bool> blas{
       *this, "blas",
-      llvm::cl::desc("lower f32 linear to the runtime's OpenBLAS call "
+      llvm::cl::desc("lower f32 linear to the runtime's sgemm call "
                      "(ndr_linear_f32) instead of generated loops; the object "
-                     "then needs libndr_runtime and OpenBLAS"),
+                     "then needs libndr_runtime and oneDNN"),
       llvm::cl::init(false)};
   Option<int64_t> nontemporalThreshold{
       *this, "nontemporal-threshold",
@@ -44,6 +44,11 @@ struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
                      "non-temporal stores (default 16 MiB, half this "
                      "machine's last-level cache)"),
       llvm::cl::init(16 << 20)};
+  Option<int64_t> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("the target's widest vectors: 512 (AVX-512) gives the "
+                     "row kernels of groups without dropout 16-lane chunks"),
+      llvm::cl::init(256)};
 };
 
 /// What both backends do after lowering ndr ops: tensors to buffers (one-shot

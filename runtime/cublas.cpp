@@ -80,8 +80,7 @@ std::string statusName(const Cublas &cublas, Status status) {
 thread_local RunState *currentRun = nullptr;
 
 // The emulator's device memory is host memory: a loop nest in f32 (test
-// sizes; not OpenBLAS, so that CUDA models need no libopenblas where they
-// run).
+// sizes).
 void hostLinear(const void *x, const void *w, void *y, int64_t rows, int64_t in,
                 int64_t out, ndr_dtype dtype) {
   std::vector<float> xf(rows * in), wf(out * in), yf(rows * out);

@@ -232,7 +232,7 @@ void ndr_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t begin,
 /* ---- Linear through BLAS ------------------------------------------------ */
 
 /* y[rows, out] = x[rows, in] * w[out, in]^T (+ b[out]), f32, row-major,
- * through OpenBLAS's sgemm. Generated code calls them for f32 ndr.linear
+ * through oneDNN's sgemm. Generated code calls them for f32 ndr.linear
  * when ndrc links the runtime. */
 void ndr_linear_f32(const float *x, const float *w, float *y, int64_t rows,
                     int64_t in, int64_t out);
@@ -245,8 +245,8 @@ void ndr_linear_bias_f32(const float *x, const float *w, const float *b,
  * CUstream). Generated code of the CUDA target calls them during a run
  * (the bias is a kernel of its own); a failure is the run's status
  * (NDR_ERR_IO when cuBLAS cannot be loaded, NDR_ERR_DEVICE when it fails).
- * Under the emulator (NDR_CUDA_EMULATE=1) they compute on the host with
- * OpenBLAS. */
+ * Under the emulator (NDR_CUDA_EMULATE=1) they compute on the host in a
+ * loop nest. */
 void ndr_cuda_linear_f32(const float *x, const float *w, float *y, int64_t rows,
                          int64_t in, int64_t out, void *stream);
 void ndr_cuda_linear_f16(const uint16_t *x, const uint16_t *w, uint16_t *y,

@@ -41,7 +41,12 @@ using namespace mlir::ndr;
 
 namespace {
 
-constexpr int64_t kLanes = 8;
+/// The lanes of a chunk: 8 (AVX2's registers) by default; 16 on AVX-512
+/// targets (`vector-bits=512`) in groups that draw no dropout masks (draws
+/// come a Philox block of 8 at a time). W1 at one thread on Zen 5: the hand
+/// kernel compiled for AVX2 ran level with NDR's 8 lanes, and 1.24x faster
+/// with AVX-512.
+constexpr int64_t kLanes = 8, kWideLanes = 16;
 /// Philox blocks evaluated together, one per lane: two AVX-512 registers
 /// (four AVX2 ones), independent chains that hide the multiplies' latency.
 /// Measured on W2 (Zen 4): 32 blocks 1.2x faster than 16, 48 slower again.
@@ -133,33 +138,12 @@ Leaf buildLeaf(OpBuilder &b, Location loc, Value operand, const RowSpace &space)
 class RowKernel {
 public:
   RowKernel(OpBuilder &b, Location loc, FusionOp fusion, const RowSpace &space,
-            ArrayRef<Leaf> leaves, Mode mode, Value seed, Value row)
+            ArrayRef<Leaf> leaves, Mode mode, int64_t vectorBits, Value seed,
+            Value row)
       : b(b), loc(loc), fusion(fusion), space(space), leaves(leaves),
         mode(mode), seed(seed), row(row) {
-    f32Vector = VectorType::get({kLanes}, b.getF32Type());
-    if (int64_t rest = space.size % kLanes)
-      tailMask = vector::ConstantMaskOp::create(
-          b, loc, VectorType::get({kLanes}, b.getI1Type()), ArrayRef<int64_t>{rest});
-    rowBase = arith::IndexCastOp::create(
-        b, loc, b.getI64Type(),
-        arith::MulIOp::create(b, loc, row, index(space.size)));
     root = fusion.getRoot();
-    // Groups without a norm stream their rows in one sweep, which the
-    // hardware prefetcher keeps up with: prefetching their next row made
-    // W5, W5n and W5t's scale and shift 1.08-1.33x slower (Zen 3).
-    if (root && space.rows > 1)
-      nextRow = arith::MinUIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, row, index(1)), index(space.rows - 1));
     Block &body = fusion.getBody().front();
-    for (auto [arg, leaf] : llvm::zip(body.getArguments(), leaves)) {
-      Value leafRow = leafRowIndex(leaf);
-      leafRows[arg] = leafRow;
-      if (!leaf.vector) // one value per row: read once
-        rowScalars[arg] =
-            extendToF32(b, loc, tensor::ExtractOp::create(b, loc, leaf.view, leafRow));
-    }
-    auto yield = cast<YieldOp>(body.getTerminator());
-    results.assign(yield.getValues().begin(), yield.getValues().end());
     if (root)
       afterRootValues = valuesAfterRoot(fusion, root);
     // Which sweeps draw dropout masks: the prologue's (fused_add_norm's own
@@ -174,13 +158,37 @@ public:
         if (!llvm::is_contained(streams, *stream))
           streams.push_back(*stream);
       }
+    if (vectorBits >= 512 && streamsBeforeRoot.empty() && streamsAfterRoot.empty())
+      lanes = width = kWideLanes;
+    f32Vector = VectorType::get({lanes}, b.getF32Type());
+    if (int64_t rest = space.size % lanes)
+      tailMask = vector::ConstantMaskOp::create(
+          b, loc, VectorType::get({lanes}, b.getI1Type()), ArrayRef<int64_t>{rest});
+    rowBase = arith::IndexCastOp::create(
+        b, loc, b.getI64Type(),
+        arith::MulIOp::create(b, loc, row, index(space.size)));
+    // Groups without a norm stream their rows in one sweep, which the
+    // hardware prefetcher keeps up with: prefetching their next row made
+    // W5, W5n and W5t's scale and shift 1.08-1.33x slower (Zen 3).
+    if (root && space.rows > 1)
+      nextRow = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, row, index(1)), index(space.rows - 1));
+    for (auto [arg, leaf] : llvm::zip(body.getArguments(), leaves)) {
+      Value leafRow = leafRowIndex(leaf);
+      leafRows[arg] = leafRow;
+      if (!leaf.vector) // one value per row: read once
+        rowScalars[arg] =
+            extendToF32(b, loc, tensor::ExtractOp::create(b, loc, leaf.view, leafRow));
+    }
+    auto yield = cast<YieldOp>(body.getTerminator());
+    results.assign(yield.getValues().begin(), yield.getValues().end());
   }
 
   /// Writes the row of every result into `outRows`; returns them.
   SmallVector<Value> build(ValueRange outRows) {
     SmallVector<Value> state(outRows);
     // Rows of whole blocks draw a span's masks into a stack buffer per stream.
-    if (space.size % kLanes == 0)
+    if (space.size % lanes == 0)
       for (uint32_t stream : llvm::concat<uint32_t>(streamsBeforeRoot, streamsAfterRoot))
         drawBuffers[stream] = memref::AllocaOp::create(
             b, loc, MemRefType::get({4 * kPhiloxBlocks}, b.getI32Type()), ValueRange{},
@@ -310,7 +318,7 @@ private:
   /// kUnroll chunks, then the remaining whole chunks; then the masked tail.
   /// Values are evaluated afresh for each chunk.
   void sweep(SmallVectorImpl<Value> &state, ArrayRef<uint32_t> streams, ChunkFn fn) {
-    int64_t full = space.size - space.size % kLanes;
+    int64_t full = space.size - space.size % lanes;
     int64_t rest = 0;
     if (!streams.empty() && !tailMask) {
       int64_t spanEnd = full - full % kWideSpan;
@@ -343,21 +351,21 @@ private:
     }
   }
 
-  /// Runs `fn` on the `length` / kLanes whole chunks from `begin`: a loop
+  /// Runs `fn` on the `length` / lanes whole chunks from `begin`: a loop
   /// over kUnroll at a time, then the rest; returns how many that rest has.
   int64_t chunkRange(Value begin, int64_t length, SmallVectorImpl<Value> &state,
                      ChunkFn fn) {
     auto chunks = [&](Value start, int64_t count, SmallVectorImpl<Value> &st) {
       for (int64_t lane = 0; lane < count; ++lane) {
         values.clear();
-        current = lane ? arith::AddIOp::create(b, loc, start, index(lane * kLanes))
+        current = lane ? arith::AddIOp::create(b, loc, start, index(lane * lanes))
                              .getResult()
                        : start;
         currentMask = Value();
         fn(current, Value(), lane, st);
       }
     };
-    int64_t step = kUnroll * kLanes, looped = length - length % step;
+    int64_t step = kUnroll * lanes, looped = length - length % step;
     Value loopEnd = begin;
     if (looped > 0) {
       loopEnd = b.createOrFold<arith::AddIOp>(loc, begin, index(looped));
@@ -372,12 +380,12 @@ private:
               // kUnroll registers side by side, so the chunks' long chains
               // (GELU's polynomials) overlap instead of running one by one
               // (GELU at W6's size 1.5x faster at one thread, Zen 3).
-              width = kUnroll * kLanes;
+              width = kUnroll * lanes;
               values.clear();
               current = col;
               currentMask = Value();
               fn(current, Value(), 0, st);
-              width = kLanes;
+              width = lanes;
             } else {
               chunks(col, kUnroll, st);
             }
@@ -385,7 +393,7 @@ private:
           });
       state.assign(forOp.getResults().begin(), forOp.getResults().end());
     }
-    int64_t rest = (length - looped) / kLanes;
+    int64_t rest = (length - looped) / lanes;
     chunks(loopEnd, rest, state);
     return rest;
   }
@@ -477,15 +485,16 @@ private:
   /// The 16-bit draws of the current chunk's elements for `stream`.
   Value draws(uint32_t stream) {
     Type i64 = b.getI64Type();
-    if (space.size % kLanes) {
+    if (space.size % lanes) {
       // Chunks straddle blocks: each lane evaluates its own element's block.
       Value flat = arith::AddIOp::create(
           b, loc, rowBase, arith::IndexCastOp::create(b, loc, i64, current));
-      auto lanes = VectorType::get({kLanes}, i64);
+      // (A group that draws has 8 lanes.)
+      auto laneType = VectorType::get({kLanes}, i64);
       Value indices = arith::AddIOp::create(
-          b, loc, vector::BroadcastOp::create(b, loc, lanes, flat),
+          b, loc, vector::BroadcastOp::create(b, loc, laneType, flat),
           arith::ConstantOp::create(
-              b, loc, DenseElementsAttr::get(lanes, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7})));
+              b, loc, DenseElementsAttr::get(laneType, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7})));
       return buildPhiloxDraw(b, loc, indices, seed, lookupStream(b, loc, fusion, stream));
     }
     // The chunk's block in the span drawn by drawSpan: 4 words at 4 * block.
@@ -532,7 +541,7 @@ private:
         b, loc, arith::DivUIOp::create(b, loc, scaled, index(total)),
         index(space.size * before / total));
     constexpr int64_t kLineElements = 16; // f32 in 64 bytes
-    int64_t perStep = kUnroll * kLanes * share;
+    int64_t perStep = kUnroll * lanes * share;
     int64_t lines = (perStep + kLineElements * total - 1) / (kLineElements * total);
     for (int64_t line = 0; line < lines; ++line) {
       Value column = first;
@@ -662,9 +671,10 @@ private:
   DenseMap<Value, Value> leafRows, rowScalars;
   /// The per-row values broadcast to a vector of each width used.
   DenseMap<std::pair<Value, int64_t>, Value> rowValues;
-  /// The lanes of the current chunk: kLanes, or kUnroll * kLanes for a step
-  /// of a group without norm or dropout evaluated as one wide vector.
-  int64_t width = kLanes;
+  /// The lanes of a chunk (kLanes or kWideLanes), and of the current chunk:
+  /// lanes, or kUnroll * lanes for a step of a group without norm or dropout
+  /// evaluated as one wide vector.
+  int64_t lanes = kLanes, width = kLanes;
   /// Per chunk: its column, its mask (null: all lanes) and the values
   /// evaluated at it.
   Value current, currentMask;
@@ -680,8 +690,8 @@ private:
 };
 
 struct LowerFusion : OpRewritePattern<FusionOp> {
-  LowerFusion(MLIRContext *context, Mode mode)
-      : OpRewritePattern(context), mode(mode) {}
+  LowerFusion(MLIRContext *context, Mode mode, int64_t vectorBits)
+      : OpRewritePattern(context), mode(mode), vectorBits(vectorBits) {}
 
   LogicalResult matchAndRewrite(FusionOp fusion,
                                 PatternRewriter &rewriter) const override {
@@ -732,7 +742,7 @@ struct LowerFusion : OpRewritePattern<FusionOp> {
             out, offsets, sizes, strides));
       }
       SmallVector<Value> rowResults =
-          RowKernel(rewriter, loc, fusion, space, leaves, mode, seed, row)
+          RowKernel(rewriter, loc, fusion, space, leaves, mode, vectorBits, seed, row)
               .build(outRows);
       rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
       for (auto [result, out] : llvm::zip(rowResults, forall.getRegionIterArgs()))
@@ -748,10 +758,12 @@ struct LowerFusion : OpRewritePattern<FusionOp> {
   }
 
   Mode mode;
+  int64_t vectorBits;
 };
 
 } // namespace
 
-void ndr::populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode) {
-  patterns.add<LowerFusion>(patterns.getContext(), mode);
+void ndr::populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode,
+                                      int64_t vectorBits) {
+  patterns.add<LowerFusion>(patterns.getContext(), mode, vectorBits);
 }

@@ -43,13 +43,19 @@ struct LowerToLinalgPass : ndr::impl::LowerToLinalgBase<LowerToLinalgPass> {
 struct LowerFusionsPass : ndr::impl::LowerFusionsBase<LowerFusionsPass> {
   using LowerFusionsBase::LowerFusionsBase;
   void runOnOperation() override {
+    if (vectorBits != 256 && vectorBits != 512) {
+      getOperation().emitError("ndr-lower-fusions: vector-bits must be 256 or "
+                               "512, not ")
+          << static_cast<int64_t>(vectorBits);
+      return signalPassFailure();
+    }
     // Groups only: linear and batch_norm are ndr-lower-to-linalg's. The ops
     // in a group go with it.
     ConversionTarget target(getContext());
     target.addIllegalOp<FusionOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
-    populateLowerFusionPatterns(patterns, mode);
+    populateLowerFusionPatterns(patterns, mode, vectorBits);
     if (failed(lowerAll(getOperation(), target, std::move(patterns))))
       return signalPassFailure();
     // exp and tanh as polynomials (GELU's erfc is one already, Activations.cpp):

@@ -25,7 +25,8 @@ void updateRunningStats(OpBuilder &b, Location loc, BatchNormOp op, Value mean,
                         Value var);
 
 /// Patterns of `ndr-lower-fusions`.
-void populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode);
+void populateLowerFusionPatterns(RewritePatternSet &patterns, Mode mode,
+                                 int64_t vectorBits);
 
 #define GEN_PASS_REGISTRATION
 #include "codegen/cpu/Passes.h.inc"

@@ -98,7 +98,9 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     norm, trailing dimensions over which every operand reads as a row vector,
     a per-row value or a short row, or the flat tensor in rows of up to 4096
     when every operand is the full tensor). A row is swept in `vector<8xf32>`
-    chunks, the last masked when the size is not a multiple of 8; each chunk
+    chunks (`vector<16xf32>` with `vector-bits=512` in a group that draws no
+    dropout masks), the last masked when the size is not a multiple of the
+    lanes; each chunk
     evaluates the group's ops as f32 vector arithmetic (f16 and bf16 are
     extended on load and rounded once on store).
 
@@ -125,7 +127,10 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     Then `math.exp` and `math.tanh` become polynomial
     approximations (vectorizable, no libm calls).
   }];
-  let options = [CodegenModeOption];
+  let options = [CodegenModeOption,
+    Option<"vectorBits", "vector-bits", "int64_t", "256",
+           "the target's widest vectors: 512 (AVX-512) gives groups that "
+           "draw no dropout masks vector<16xf32> chunks">];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::linalg::LinalgDialect",

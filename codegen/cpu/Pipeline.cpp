@@ -36,7 +36,7 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   // One kernel function per kind of group: repeated blocks compile once.
   pm.addPass(createOutlineFusions());
-  pm.addNestedPass<func::FuncOp>(createLowerFusions({options.mode}));
+  pm.addNestedPass<func::FuncOp>(createLowerFusions({options.mode, options.vectorBits}));
   pm.addPass(createLowerToLinalg({options.mode}));
   pm.addPass(createCanonicalizerPass());
   // Chains of generics on parameters (folded batch norms) become one.

@@ -63,7 +63,7 @@ class CudaTarget(unittest.TestCase):
                             actual, expected = bf16_values(actual), bf16_values(expected)
                             assert_close(self, actual, expected, rtol=2 ** -7, atol=1e-3)
                         else:
-                            # The GEMMs (cuBLAS or OpenBLAS) add in other orders.
+                            # The GEMMs (cuBLAS or oneDNN) add in other orders.
                             assert_close(self, actual, expected, rtol=1e-4, atol=1e-5)
 
     def test_train_masks_equal_the_cpus(self):

@@ -143,7 +143,7 @@ static cl::opt<bool> noOpt("no-opt",
 static cl::opt<bool>
     noBlas("no-blas",
            cl::desc("Lower f32 linear to generated loops instead of the "
-                    "runtime's OpenBLAS call (slower; for comparison)"),
+                    "runtime's oneDNN sgemm call (slower; for comparison)"),
            cl::cat(ndrcCategory));
 
 enum class Sanitizer { None, Thread };
@@ -243,6 +243,22 @@ static ExitCode checkCpu() {
               "--cpu: '{}' is not a CPU of {} that LLVM knows (e.g. x86-64-v3, "
               "skylake, znver4)",
               cpu.getValue(), triple.str());
+}
+
+/// The widest vectors of the CPU the code is for (--cpu, else this
+/// machine's, as emitObjectFile chooses): 512 bits with AVX-512, else 256.
+static int64_t targetVectorBits() {
+  if (cpu.empty())
+    return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 512 : 256;
+  llvm::InitializeNativeTarget();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return 256;
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, cpu, ""));
+  return info && info->checkFeatures("+avx512f") ? 512 : 256;
 }
 
 /// Keeps a written output, or says why it could not be written (a full
@@ -414,9 +430,10 @@ static ExitCode lowerToLLVM(ModuleOp module, bool openmp, bool ptx = false) {
     ndr::CpuLoweringOptions options;
     options.mode = mode;
     options.openmp = openmp;
-    // ndrc links the runtime, whose OpenBLAS linear beats generated loops
+    // ndrc links the runtime, whose oneDNN linear beats generated loops
     // (README, "Benchmarks").
     options.blas = !noBlas;
+    options.vectorBits = targetVectorBits();
     ndr::buildCpuLoweringPipeline(pm, options);
   }
   unsigned errors = reportedErrors;

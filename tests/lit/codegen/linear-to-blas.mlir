@@ -1,7 +1,7 @@
 // RUN: ndr-opt %s --ndr-linear-to-blas | FileCheck %s
 // RUN: ndr-opt %s --ndr-lower-cpu="mode=infer blas=true" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
 
-// f32 linear becomes a call of the runtime's OpenBLAS linear on the operands'
+// f32 linear becomes a call of the runtime's BLAS linear on the operands'
 // buffers and a fresh result buffer; other element types stay for the
 // generated loops. Each buffer is passed as a 0-d view of its first element
 // (a float * under the bare-pointer calling convention), so one declaration

@@ -1,0 +1,37 @@
+// RUN: ndr-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(ndr-fuse-elementwise,ndr-lower-fusions{mode=train vector-bits=512}))' | FileCheck %s
+// RUN: ndr-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(ndr-fuse-elementwise,ndr-lower-fusions{mode=train}))' | FileCheck %s --check-prefix=NARROW
+// RUN: ndr-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(ndr-lower-fusions{vector-bits=384}))' --verify-diagnostics
+
+// With vector-bits=512 (an AVX-512 target) a group that draws no dropout
+// masks sweeps its rows in 16-lane chunks: a row of 43 is one step of 4
+// chunks (64 > 43, so none), two whole chunks and a tail of 11.
+// CHECK-LABEL: func.func @layer(
+// CHECK: vector.constant_mask [11] : vector<16xi1>
+// CHECK: vector.transfer_read {{.*}} : tensor<4x43xf32>, vector<16xf32>
+// CHECK-NOT: vector<8xf32>
+// CHECK: return
+// By default (256 bits) the same group keeps 8 lanes: 43 = 5 * 8 + 3.
+// NARROW-LABEL: func.func @layer(
+// NARROW: vector.constant_mask [3] : vector<8xi1>
+// NARROW-NOT: vector<16xf32>
+// NARROW: return
+// expected-error@+1 {{ndr-lower-fusions: vector-bits must be 256 or 512, not 384}}
+func.func @layer(%x: tensor<4x43xf32>, %g: tensor<43xf32>, %b: tensor<43xf32>) -> tensor<4x43xf32> {
+  %0 = ndr.layer_norm %x gamma(%g : tensor<43xf32>) beta(%b : tensor<43xf32>) : tensor<4x43xf32>
+  return %0 : tensor<4x43xf32>
+}
+
+// -----
+
+// A group that draws dropout masks keeps 8 lanes, one Philox block a chunk,
+// whatever the target.
+// CHECK-LABEL: func.func @dropout_alone(
+// CHECK-NOT: vector<16xf32>
+// CHECK: vector<8xf32>
+// CHECK-NOT: vector<16xf32>
+// CHECK: return
+// expected-error@+1 {{ndr-lower-fusions: vector-bits must be 256 or 512, not 384}}
+func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64 {ndr.seed}) -> tensor<2x40xf32> attributes {ndr.model} {
+  %0 = ndr.dropout %x, p = 0.1, stream = 2 : tensor<2x40xf32>
+  return %0 : tensor<2x40xf32>
+}
