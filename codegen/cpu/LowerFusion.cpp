@@ -61,6 +61,16 @@ constexpr int64_t kUnroll = 4;
 /// 250 ns a row for W1's three sweeps), and memory should be busy at an even
 /// rate across the row.
 constexpr int64_t kDrawingSweepShare = 5;
+/// With 16 lanes (an AVX-512 target) the prefetch leads further where rows are
+/// short: it fetches the row that lies at least this many bytes of prefetched
+/// operands ahead, and then one line more per step than the sweep's share
+/// spans. Zen 5 moves twice Zen 3's bytes per core, and a lead of one short
+/// row at an even rate no longer hid memory's latency there: two rows ahead
+/// (W1's 6 KiB) with the extra line made W1 1.16x and W3 1.17x faster at one
+/// thread, W1 1.35x at two (bench/ab.py, each against the build without).
+/// W4's 32 KiB rows stay one ahead: the extra line alone measured 0.97 and
+/// 1.02. 8 lanes keep one row and the even rate, measured on Zen 3.
+constexpr int64_t kWidePrefetchLeadBytes = 8192;
 /// Independent partial sums per reduction: one chain of vector adds would
 /// bound a sweep by the add latency (4 cycles a chunk), not by its loads.
 constexpr int64_t kAccumulators = 4;
@@ -170,9 +180,12 @@ public:
     // Groups without a norm stream their rows in one sweep, which the
     // hardware prefetcher keeps up with: prefetching their next row made
     // W5, W5n and W5t's scale and shift 1.08-1.33x slower (Zen 3).
-    if (root && space.rows > 1)
+    if (root && space.rows > 1) {
+      rowsAhead = prefetchRowsAhead();
       nextRow = arith::MinUIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, row, index(1)), index(space.rows - 1));
+          b, loc, arith::AddIOp::create(b, loc, row, index(rowsAhead)),
+          index(space.rows - 1));
+    }
     for (auto [arg, leaf] : llvm::zip(body.getArguments(), leaves)) {
       Value leafRow = leafRowIndex(leaf);
       leafRows[arg] = leafRow;
@@ -525,7 +538,8 @@ private:
   /// size * (w_0 + ... + w_(k-1)) / W + col * w_k / W, as many as the share
   /// of a step (kUnroll chunks) spans: one line where all shares are equal
   /// (a third of the row a sweep for a layer norm, a half for rms), two in a
-  /// sweep that draws. Fetching the whole next row in the last sweep (or
+  /// sweep that draws (with 16 lanes and short rows, further ahead:
+  /// kWidePrefetchLeadBytes). Fetching the whole next row in the last sweep (or
   /// twice, in both sweeps of a recomputed rms) left memory idle during the
   /// others and then queued more requests than a core has in flight: spread
   /// evenly, W1 ran 1.14x, W2 1.08x and W4 1.22-1.27x faster at one thread
@@ -543,6 +557,8 @@ private:
     constexpr int64_t kLineElements = 16; // f32 in 64 bytes
     int64_t perStep = kUnroll * lanes * share;
     int64_t lines = (perStep + kLineElements * total - 1) / (kLineElements * total);
+    if (rowsAhead > 1)
+      ++lines;
     for (int64_t line = 0; line < lines; ++line) {
       Value column = first;
       if (line > 0) // kept in the row: the share's end may be its last line
@@ -555,6 +571,19 @@ private:
                                      /*isWrite=*/false, /*localityHint=*/1,
                                      /*isDataCache=*/true);
     }
+  }
+
+  /// How many rows ahead the prefetch fetches: 1, or with 16 lanes the rows
+  /// that hold kWidePrefetchLeadBytes of the prefetched operands.
+  int64_t prefetchRowsAhead() {
+    if (lanes != kWideLanes)
+      return 1;
+    int64_t rowBytes = 0;
+    for (const Leaf &leaf : leaves)
+      if (leaf.buffer)
+        rowBytes += space.size * leaf.buffer.getType().getElementTypeBitWidth() / 8;
+    return rowBytes ? std::max<int64_t>(1, llvm::divideCeil(kWidePrefetchLeadBytes, rowBytes))
+                    : 1;
   }
 
   /// The row of the operand `leaf` for the group's current row.
@@ -661,6 +690,8 @@ private:
   ArrayRef<Leaf> leaves;
   Mode mode;
   Value seed, row, rowBase, tailMask, nextRow;
+  /// How far ahead nextRow is.
+  int64_t rowsAhead = 1;
   VectorType f32Vector;
   Operation *root = nullptr;
   /// The dropout streams drawn before and after the norm (all of them

@@ -35,3 +35,53 @@ func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64 {ndr.seed}) -> tensor<
   %0 = ndr.dropout %x, p = 0.1, stream = 2 : tensor<2x40xf32>
   return %0 : tensor<2x40xf32>
 }
+
+// -----
+
+// With 16 lanes, rows of 6 KiB of prefetched operands (x and r) prefetch the
+// row 8 KiB ahead, two rows, and three lines a step: two for the third of a
+// 64-element step, and one more.
+// CHECK-LABEL: func.func @short_rows(
+// CHECK: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c2 : index
+// CHECK: %[[NEXT:.*]] = arith.minui %[[AHEAD]], %c3 : index
+// CHECK: scf.for %[[C:.*]] = %c0 to %c768 step %c64
+// CHECK: %[[THIRD:.*]] = arith.divui %[[C]], %c3 : index
+// CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %[[THIRD]]]
+// CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %[[THIRD]]]
+// CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %{{.*}}]
+// CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %{{.*}}]
+// CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %{{.*}}]
+// CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %{{.*}}]
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.transfer_read
+// With 8 lanes: the next row, one line a step.
+// NARROW-LABEL: func.func @short_rows(
+// NARROW: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c1 : index
+// NARROW: scf.for %{{.*}} = %c0 to %c768 step %c32
+// NARROW: memref.prefetch
+// NARROW: memref.prefetch
+// NARROW-NOT: memref.prefetch
+// NARROW: vector.transfer_read
+// expected-error@+1 {{ndr-lower-fusions: vector-bits must be 256 or 512, not 384}}
+func.func @short_rows(%x: tensor<4x768xf32>, %r: tensor<4x768xf32>) -> tensor<4x768xf32> {
+  %s = ndr.add %x, %r : tensor<4x768xf32>, tensor<4x768xf32>
+  %y = ndr.layer_norm %s : tensor<4x768xf32>
+  return %y : tensor<4x768xf32>
+}
+
+// -----
+
+// Rows of 32 KiB (x and r of 4096) are a lead of their own: the next row,
+// and the lines the half of a step spans (two).
+// CHECK-LABEL: func.func @long_rows(
+// CHECK: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c1 : index
+// CHECK: scf.for %{{.*}} = %c0 to %c4096 step %c64
+// CHECK-COUNT-4: memref.prefetch
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.transfer_read
+// expected-error@+1 {{ndr-lower-fusions: vector-bits must be 256 or 512, not 384}}
+func.func @long_rows(%x: tensor<2x4096xf32>, %r: tensor<2x4096xf32>) -> tensor<2x4096xf32> {
+  %s = ndr.add %x, %r : tensor<2x4096xf32>, tensor<2x4096xf32>
+  %y = ndr.rms_norm %s : tensor<2x4096xf32>
+  return %y : tensor<2x4096xf32>
+}
