@@ -165,11 +165,12 @@ Value ndr::buildBlockMajorWords(OpBuilder &b, Location loc,
   return vector::ShuffleOp::create(b, loc, low, high, quads);
 }
 
-Value ndr::buildBlockDraws(OpBuilder &b, Location loc, Value fourWords) {
+Value ndr::buildBlockDraws(OpBuilder &b, Location loc, Value words) {
   // Little-endian halves: word h / 2, low half first, is the draw order.
+  int64_t draws = 2 * cast<VectorType>(words.getType()).getNumElements();
   Value halves = vector::BitCastOp::create(
-      b, loc, VectorType::get({8}, b.getI16Type()), fourWords);
-  return arith::ExtUIOp::create(b, loc, VectorType::get({8}, b.getI32Type()), halves);
+      b, loc, VectorType::get({draws}, b.getI16Type()), words);
+  return arith::ExtUIOp::create(b, loc, VectorType::get({draws}, b.getI32Type()), halves);
 }
 
 Value ndr::buildChunkDraws(OpBuilder &b, Location loc, Value first, int64_t lanes,

@@ -33,8 +33,9 @@ std::array<Value, 4> buildPhiloxWords(OpBuilder &b, Location loc,
 /// words 0-3 of block j (vector<4 * blocks x i32>).
 Value buildBlockMajorWords(OpBuilder &b, Location loc, ArrayRef<Value> words);
 
-/// The 8 draws (vector<8xi32>) of a block from its 4 words (vector<4xi32>).
-Value buildBlockDraws(OpBuilder &b, Location loc, Value fourWords);
+/// The draws of consecutive blocks, 8 a block (vector<8 * blocks x i32>), from
+/// their words, block-major (vector<4 * blocks x i32>).
+Value buildBlockDraws(OpBuilder &b, Location loc, Value words);
 
 /// The draws (vector<lanes x i32>) of the `lanes` consecutive elements from
 /// flat index `first` (i64 scalar, a multiple of `lanes`; lanes 1, 2, 4 or

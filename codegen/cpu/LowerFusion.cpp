@@ -42,10 +42,10 @@ using namespace mlir::ndr;
 namespace {
 
 /// The lanes of a chunk: 8 (AVX2's registers) by default; 16 on AVX-512
-/// targets (`vector-bits=512`) in groups that draw no dropout masks (draws
-/// come a Philox block of 8 at a time). W1 at one thread on Zen 5: the hand
-/// kernel compiled for AVX2 ran level with NDR's 8 lanes, and 1.24x faster
-/// with AVX-512.
+/// targets (`vector-bits=512`), except in a group that draws dropout masks
+/// over rows that are not whole chunks of two Philox blocks. W1 at one
+/// thread on Zen 5: the hand kernel compiled for AVX2 ran level with NDR's 8
+/// lanes, and 1.24x faster with AVX-512.
 constexpr int64_t kLanes = 8, kWideLanes = 16;
 /// Philox blocks evaluated together, one per lane: two AVX-512 registers
 /// (four AVX2 ones), independent chains that hide the multiplies' latency.
@@ -168,7 +168,8 @@ public:
         if (!llvm::is_contained(streams, *stream))
           streams.push_back(*stream);
       }
-    if (vectorBits >= 512 && streamsBeforeRoot.empty() && streamsAfterRoot.empty())
+    bool draws = !streamsBeforeRoot.empty() || !streamsAfterRoot.empty();
+    if (vectorBits >= 512 && (!draws || space.size % kWideLanes == 0))
       lanes = width = kWideLanes;
     f32Vector = VectorType::get({lanes}, b.getF32Type());
     if (int64_t rest = space.size % lanes)
@@ -502,7 +503,7 @@ private:
       // Chunks straddle blocks: each lane evaluates its own element's block.
       Value flat = arith::AddIOp::create(
           b, loc, rowBase, arith::IndexCastOp::create(b, loc, i64, current));
-      // (A group that draws has 8 lanes.)
+      // (Such a group has 8 lanes.)
       auto laneType = VectorType::get({kLanes}, i64);
       Value indices = arith::AddIOp::create(
           b, loc, vector::BroadcastOp::create(b, loc, laneType, flat),
@@ -510,13 +511,14 @@ private:
               b, loc, DenseElementsAttr::get(laneType, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7})));
       return buildPhiloxDraw(b, loc, indices, seed, lookupStream(b, loc, fusion, stream));
     }
-    // The chunk's block in the span drawn by drawSpan: 4 words at 4 * block.
+    // The chunk's blocks in the span drawn by drawSpan: 4 words a block, from
+    // word 4 * block.
     Value offset = arith::ShRUIOp::create(
         b, loc, arith::SubIOp::create(b, loc, current, spanStart), index(1));
-    Value fourWords = vector::LoadOp::create(
-        b, loc, VectorType::get({4}, b.getI32Type()), drawBuffers.lookup(stream),
+    Value words = vector::LoadOp::create(
+        b, loc, VectorType::get({lanes / 2}, b.getI32Type()), drawBuffers.lookup(stream),
         ValueRange{offset});
-    return buildBlockDraws(b, loc, fourWords);
+    return buildBlockDraws(b, loc, words);
   }
 
   Value readLeaf(BlockArgument arg) {

@@ -23,17 +23,35 @@ func.func @layer(%x: tensor<4x43xf32>, %g: tensor<43xf32>, %b: tensor<43xf32>) -
 
 // -----
 
-// A group that draws dropout masks keeps 8 lanes, one Philox block a chunk,
-// whatever the target.
-// CHECK-LABEL: func.func @dropout_alone(
+// A group that draws dropout masks takes 16 lanes where its rows are whole
+// chunks of two Philox blocks (here the flat 80 elements): each chunk loads
+// its two blocks' 8 words from the span's draws.
+// CHECK-LABEL: func.func @dropout_wide(
+// CHECK: vector.load %{{.*}} : memref<128xi32>, vector<8xi32>
+// CHECK: vector.bitcast %{{.*}} : vector<8xi32> to vector<16xi16>
+// CHECK-NOT: vector<8xf32>
+// CHECK: return
+// expected-error@+1 {{ndr-lower-fusions: vector-bits must be 256 or 512, not 384}}
+func.func @dropout_wide(%x: tensor<2x40xf32>, %seed: i64 {ndr.seed}) -> tensor<2x40xf32> attributes {ndr.model} {
+  %0 = ndr.dropout %x, p = 0.1, stream = 2 : tensor<2x40xf32>
+  return %0 : tensor<2x40xf32>
+}
+
+// -----
+
+// Rows of 40 (five blocks) are not whole 16-lane chunks: a group that draws
+// keeps 8 lanes, one block a chunk.
+// CHECK-LABEL: func.func @dropout_narrow(
 // CHECK-NOT: vector<16xf32>
-// CHECK: vector<8xf32>
+// CHECK: vector.load %{{.*}} : memref<128xi32>, vector<4xi32>
 // CHECK-NOT: vector<16xf32>
 // CHECK: return
 // expected-error@+1 {{ndr-lower-fusions: vector-bits must be 256 or 512, not 384}}
-func.func @dropout_alone(%x: tensor<2x40xf32>, %seed: i64 {ndr.seed}) -> tensor<2x40xf32> attributes {ndr.model} {
-  %0 = ndr.dropout %x, p = 0.1, stream = 2 : tensor<2x40xf32>
-  return %0 : tensor<2x40xf32>
+func.func @dropout_narrow(%x: tensor<3x40xf32>, %r: tensor<3x40xf32>, %seed: i64 {ndr.seed}) -> tensor<3x40xf32> attributes {ndr.model} {
+  %d = ndr.dropout %r, p = 0.1, stream = 4 : tensor<3x40xf32>
+  %s = ndr.add %x, %d : tensor<3x40xf32>, tensor<3x40xf32>
+  %y = ndr.layer_norm %s : tensor<3x40xf32>
+  return %y : tensor<3x40xf32>
 }
 
 // -----

@@ -153,6 +153,9 @@ mlir::OwningOpRef<mlir::ModuleOp> lower(mlir::MLIRContext &context,
   // Every output through the non-temporal path (and its fallback where a
   // row is not aligned): the end-to-end tests cover ordinary stores.
   options.nontemporalThreshold = 0;
+  // 256 (8 lanes), or 512 (16) where CMake runs the tests again so.
+  if (const char *bits = std::getenv("NDR_TEST_VECTOR_BITS"))
+    options.vectorBits = std::atoi(bits);
   mlir::ndr::buildCpuLoweringPipeline(pm, options);
   if (mlir::failed(pm.run(*module)))
     return nullptr;
