@@ -47,7 +47,8 @@ struct CpuLoweringOptions : public PassPipelineOptions<CpuLoweringOptions> {
   Option<int64_t> vectorBits{
       *this, "vector-bits",
       llvm::cl::desc("the target's widest vectors: 512 (AVX-512) gives the "
-                     "row kernels of groups without dropout 16-lane chunks"),
+                     "row kernels 16-lane chunks (8 in a group that draws "
+                     "dropout masks over rows that are not multiples of 16)"),
       llvm::cl::init(256)};
 };
 

@@ -10,7 +10,7 @@ def LinearToBlas : Pass<"ndr-linear-to-blas", "::mlir::ModuleOp"> {
   let summary = "Lower f32 ndr.linear to a call of the runtime's BLAS linear";
   let description = [{
     Replaces each f32 `ndr.linear` by a call of `ndr_linear_f32` (or
-    `ndr_linear_bias_f32`; runtime, OpenBLAS sgemm) on the buffers of its
+    `ndr_linear_bias_f32`; runtime, oneDNN's sgemm) on the buffers of its
     operands and a fresh result buffer. `ndrc` runs it when it links the
     runtime; without it `linear` lowers to generated loops, which the JIT
     tests use. Each buffer travels as a 0-d `memref<f32>` view of its first
@@ -98,14 +98,16 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     norm, trailing dimensions over which every operand reads as a row vector,
     a per-row value or a short row, or the flat tensor in rows of up to 4096
     when every operand is the full tensor). A row is swept in `vector<8xf32>`
-    chunks (`vector<16xf32>` with `vector-bits=512` in a group that draws no
-    dropout masks), the last masked when the size is not a multiple of the
-    lanes; each chunk
-    evaluates the group's ops as f32 vector arithmetic (f16 and bf16 are
-    extended on load and rounded once on store).
+    chunks (`vector<16xf32>` with `vector-bits=512`, except in a group that
+    draws dropout masks over rows that are not multiples of 16), the last
+    masked when the size is not a multiple of the lanes; each chunk evaluates
+    the group's ops as f32 vector arithmetic (f16 and bf16 are extended on
+    load and rounded once on store). With 16 lanes, rows of less than 8 KiB
+    of prefetched operands prefetch further ahead (below).
 
-    Each sweep steps over 4 chunks at a time (32, one Philox evaluation, with
-    dropout), then the remaining whole chunks, then the masked tail; a sum is
+    Each sweep steps over 4 chunks at a time (within spans of 256, one Philox
+    evaluation, with dropout), then the remaining whole chunks, then the
+    masked tail; a sum is
     kept in 4 partial sums, one per chunk of a step, so that its adds do not
     form one chain.
 
@@ -119,7 +121,9 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     its share (a third for layer norm, a half for rms; five parts to the
     others' one for a sweep that draws dropout masks, which takes about that
     much longer) of the next row of each operand read as a row vector, one
-    or two lines per step, so that memory is kept busy at an even rate. Train-mode dropout draws
+    or two lines per step, so that memory is kept busy at an even rate (with
+    16 lanes and rows of less than 8 KiB of such operands, the row that far
+    ahead, and a line more per step). Train-mode dropout draws
     Philox4x32-10 once per element: 32 blocks per `vector<32xi32>`
     evaluation when rows are whole blocks, one per lane when chunks straddle
     blocks.
@@ -129,8 +133,9 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
   }];
   let options = [CodegenModeOption,
     Option<"vectorBits", "vector-bits", "int64_t", "256",
-           "the target's widest vectors: 512 (AVX-512) gives groups that "
-           "draw no dropout masks vector<16xf32> chunks">];
+           "the target's widest vectors: 512 (AVX-512) gives the row "
+           "kernels vector<16xf32> chunks (8 in a group that draws dropout "
+           "masks over rows that are not multiples of 16)">];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::linalg::LinalgDialect",
