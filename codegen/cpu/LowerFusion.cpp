@@ -583,9 +583,14 @@ private:
     int64_t rowBytes = 0;
     for (const Leaf &leaf : leaves)
       if (leaf.buffer)
-        rowBytes += space.size * leaf.buffer.getType().getElementTypeBitWidth() / 8;
-    return rowBytes ? std::max<int64_t>(1, llvm::divideCeil(kWidePrefetchLeadBytes, rowBytes))
-                    : 1;
+        rowBytes += leafRowBytes(leaf);
+    return rowBytes ? llvm::divideCeil(kWidePrefetchLeadBytes, rowBytes) : 1;
+  }
+
+  /// The bytes of one row of `leaf`, read as a row vector.
+  int64_t leafRowBytes(const Leaf &leaf) {
+    return space.size *
+           cast<RankedTensorType>(leaf.view.getType()).getElementTypeBitWidth() / 8;
   }
 
   /// The row of the operand `leaf` for the group's current row.
@@ -638,8 +643,7 @@ private:
     int64_t rowBytes = 0;
     for (const Leaf &leaf : leaves)
       if (leaf.vector)
-        rowBytes += space.size *
-                    cast<RankedTensorType>(leaf.view.getType()).getElementTypeBitWidth() / 8;
+        rowBytes += leafRowBytes(leaf);
     if (rowBytes + space.size * 4 <= kL1Bytes)
       return true;
     // Expensive prologues (dropout's generator, activations) are kept.

@@ -225,25 +225,32 @@ static void llvmFatalError(void *, const char *reason, bool) {
   std::exit(CompileError);
 }
 
+/// The subtarget of `cpuName` ("": the generic one) on this machine's
+/// target; null where LLVM has no such target (emitObjectFile says so).
+static std::unique_ptr<llvm::MCSubtargetInfo>
+nativeSubtarget(llvm::StringRef cpuName) {
+  llvm::InitializeNativeTarget();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  return std::unique_ptr<llvm::MCSubtargetInfo>(
+      target->createMCSubtargetInfo(triple, cpuName, ""));
+}
+
 /// --cpu must name a CPU that LLVM knows for this machine's target: LLVM
 /// itself would only warn, then fail deep in code generation.
 static ExitCode checkCpu() {
   if (cpu.empty())
     return Success;
-  llvm::InitializeNativeTarget();
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target) // emitObjectFile says so
-    return Success;
-  std::unique_ptr<llvm::MCSubtargetInfo> info(
-      target->createMCSubtargetInfo(triple, "", ""));
+  std::unique_ptr<llvm::MCSubtargetInfo> info = nativeSubtarget("");
   if (!info || info->isCPUStringValid(cpu))
     return Success;
   return fail(UsageError,
               "--cpu: '{}' is not a CPU of {} that LLVM knows (e.g. x86-64-v3, "
               "skylake, znver4)",
-              cpu.getValue(), triple.str());
+              cpu.getValue(), llvm::sys::getDefaultTargetTriple());
 }
 
 /// The widest vectors of the CPU the code is for (--cpu, else this
@@ -251,14 +258,7 @@ static ExitCode checkCpu() {
 static int64_t targetVectorBits() {
   if (cpu.empty())
     return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 512 : 256;
-  llvm::InitializeNativeTarget();
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return 256;
-  std::unique_ptr<llvm::MCSubtargetInfo> info(
-      target->createMCSubtargetInfo(triple, cpu, ""));
+  std::unique_ptr<llvm::MCSubtargetInfo> info = nativeSubtarget(cpu);
   return info && info->checkFeatures("+avx512f") ? 512 : 256;
 }
 
