@@ -27,8 +27,10 @@ void ndr::buildCpuLoweringPipeline(OpPassManager &pm,
                                    const CpuLoweringOptions &options) {
   // ndr on tensors -> linalg, vector and scf on tensors.
   pm.addPass(createSeedArgument());
-  if (options.blas)
+  if (options.blas) {
+    pm.addPass(createSinkLinearBias());
     pm.addPass(createLinearToBlas());
+  }
   // Every elementwise op and norm in a group (ndr-optimize formed them; here
   // for IR that did not go through it), each group one vectorized kernel.
   pm.addNestedPass<func::FuncOp>(createDecomposeBatchNorm({options.mode}));
