@@ -59,8 +59,10 @@ constexpr int64_t kUnroll = 4;
 /// the next row that another sweep does: its generator makes it about five
 /// times as long as a sweep of adds (W2's rows in cache, Zen 3: 590 against
 /// 250 ns a row for W1's three sweeps), and memory should be busy at an even
-/// rate across the row.
-constexpr int64_t kDrawingSweepShare = 5;
+/// rate across the row. With 16 lanes (AVX-512) the generator is relatively
+/// cheaper: 4 made W2 0.93-0.99 of the time of 5 at one thread, level at two
+/// (Zen 5, bench/ab.py; 3 ran level with 4, 2 and 8 slower than 5).
+constexpr int64_t kDrawingSweepShare = 5, kWideDrawingSweepShare = 4;
 /// With 16 lanes (an AVX-512 target) the prefetch leads further where rows are
 /// short: it fetches the row that lies at least this many bytes of prefetched
 /// operands ahead, and then one line more per step than the sweep's share
@@ -236,7 +238,7 @@ public:
       if (k == sweeps - 1)
         draws |= !streamsAfterRoot.empty();
       if (draws)
-        shares[k] = kDrawingSweepShare;
+        shares[k] = lanes == kWideLanes ? kWideDrawingSweepShare : kDrawingSweepShare;
     }
     if (llvm::all_equal(shares)) // every sweep draws: equal shares again
       shares.assign(sweeps, 1);

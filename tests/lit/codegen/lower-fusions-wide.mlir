@@ -103,3 +103,32 @@ func.func @long_rows(%x: tensor<2x4096xf32>, %r: tensor<2x4096xf32>) -> tensor<2
   %y = ndr.rms_norm %s : tensor<2x4096xf32>
   return %y : tensor<2x4096xf32>
 }
+
+// -----
+
+// The sweep that draws (x + dropout(r), W2's shape) takes 4 of the 6 shares
+// of the next row with 16 lanes (5 of 7 with 8): its step of 64 elements
+// fetches from 4/6 of its column on, 4 lines of each operand (3 for 4/6 of
+// a step, and one more for the lead of two rows).
+// CHECK-LABEL: func.func @drawing_share(
+// CHECK: scf.for %{{.*}} = %c0 to %c768 step %c256
+// CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %c64
+// CHECK-NEXT: %[[S:.*]] = arith.muli %[[C]], %c4 : index
+// CHECK-NEXT: arith.divui %[[S]], %c6 : index
+// CHECK-COUNT-8: memref.prefetch
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.transfer_read
+// NARROW-LABEL: func.func @drawing_share(
+// NARROW: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %c32
+// NARROW-NEXT: %[[S:.*]] = arith.muli %[[C]], %c5 : index
+// NARROW-NEXT: arith.divui %[[S]], %c7 : index
+// NARROW-COUNT-4: memref.prefetch
+// NARROW-NOT: memref.prefetch
+// NARROW: vector.transfer_read
+// expected-error@+1 {{ndr-lower-fusions: vector-bits must be 256 or 512, not 384}}
+func.func @drawing_share(%x: tensor<4x768xf32>, %r: tensor<4x768xf32>, %seed: i64 {ndr.seed}) -> tensor<4x768xf32> attributes {ndr.model} {
+  %d = ndr.dropout %r, p = 0.1, stream = 0 : tensor<4x768xf32>
+  %s = ndr.add %x, %d : tensor<4x768xf32>, tensor<4x768xf32>
+  %y = ndr.layer_norm %s : tensor<4x768xf32>
+  return %y : tensor<4x768xf32>
+}
