@@ -60,7 +60,7 @@ constexpr int64_t kUnroll = 4;
 /// times as long as a sweep of adds (W2's rows in cache, Zen 3: 590 against
 /// 250 ns a row for W1's three sweeps), and memory should be busy at an even
 /// rate across the row. With 16 lanes (AVX-512) the generator is relatively
-/// cheaper: 4 made W2 0.93-0.99 of the time of 5 at one thread, level at two
+/// cheaper: 4 made W2 0.92-0.99 of the time of 5 at one thread, level at two
 /// (Zen 5, bench/ab.py; 3 ran level with 4, 2 and 8 slower than 5).
 constexpr int64_t kDrawingSweepShare = 5, kWideDrawingSweepShare = 4;
 /// With 16 lanes (an AVX-512 target) the prefetch leads further where rows are
