@@ -39,6 +39,9 @@ struct SinkBiasIntoGroup : OpRewritePattern<LinearOp> {
     auto group = dyn_cast<FusionOp>(use.getOwner());
     if (!group)
       return rewriter.notifyMatchFailure(linear, "not read by a group");
+    // A group's ops have its shape; a result it broadcasts would not.
+    if (linear.getType().getShape() != group.getShape())
+      return rewriter.notifyMatchFailure(linear, "broadcast into the group");
 
     unsigned number = use.getOperandNumber();
     Block &body = group.getBody().front();

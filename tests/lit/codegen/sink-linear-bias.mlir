@@ -12,7 +12,7 @@
 // PIPE-LABEL: llvm.func @norm_and_sum
 // PIPE: llvm.call @ndr_linear_f32(
 // PIPE-LABEL: llvm.func @keeps
-// PIPE-COUNT-2: llvm.call @ndr_linear_bias_f32(
+// PIPE-COUNT-3: llvm.call @ndr_linear_bias_f32(
 // PIPE-NOT: llvm.call @ndr_linear_bias_f32(
 
 // CHECK-LABEL: func.func @activation
@@ -76,24 +76,32 @@ func.func @bias_already_read(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>, %b: tens
 // -----
 
 // Must not fire: the result is also returned (a second use), returned alone,
-// the linear has no bias, or is not f32 (the generated loops add it in their
-// own epilogue).
+// the linear has no bias, is not f32 (the generated loops add it in their
+// own epilogue), or the group broadcasts it to a larger shape (its ops have
+// the group's shape).
 // CHECK-LABEL: func.func @keeps
 // CHECK: ndr.linear %arg0, %arg1, %arg2 : tensor<4x8xf32>, tensor<16x8xf32>, tensor<16xf32>
+// CHECK-NOT: ndr.add
 // CHECK: ndr.linear %arg0, %arg1, %arg2 : tensor<4x8xf32>, tensor<16x8xf32>, tensor<16xf32>
 // CHECK: ndr.linear %arg0, %arg1 : tensor<4x8xf32>, tensor<16x8xf32>
 // CHECK: ndr.linear %arg3, %arg4, %arg5 : tensor<4x8xbf16>, tensor<16x8xbf16>, tensor<16xbf16>
 // CHECK-NOT: ndr.add
+// CHECK: ndr.linear %arg6, %arg1, %arg2 : tensor<8xf32>, tensor<16x8xf32>, tensor<16xf32>
+// CHECK-NEXT: ndr.fusion ins(%arg7, %{{.*}} : tensor<4x16xf32>, tensor<16xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: ndr.add %{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<16xf32>
+// CHECK-NEXT: ndr.yield
 func.func @keeps(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>, %b: tensor<16xf32>,
-                 %xh: tensor<4x8xbf16>, %wh: tensor<16x8xbf16>, %bh: tensor<16xbf16>)
-    -> (tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xbf16>) {
+                 %xh: tensor<4x8xbf16>, %wh: tensor<16x8xbf16>, %bh: tensor<16xbf16>,
+                 %v: tensor<8xf32>, %r: tensor<4x16xf32>)
+    -> (tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xbf16>, tensor<4x16xf32>) {
   %h = ndr.linear %x, %w, %b : tensor<4x8xf32>, tensor<16x8xf32>, tensor<16xf32>
   %y = ndr.fusion ins(%h : tensor<4x16xf32>) -> tensor<4x16xf32> {
   ^bb0(%a: tensor<4x16xf32>):
     %0 = ndr.relu %a : tensor<4x16xf32>
     ndr.yield %0 : tensor<4x16xf32>
   }
-  %r = ndr.linear %x, %w, %b : tensor<4x8xf32>, tensor<16x8xf32>, tensor<16xf32>
+  %rr = ndr.linear %x, %w, %b : tensor<4x8xf32>, tensor<16x8xf32>, tensor<16xf32>
   %n = ndr.linear %x, %w : tensor<4x8xf32>, tensor<16x8xf32>
   %hh = ndr.linear %xh, %wh, %bh : tensor<4x8xbf16>, tensor<16x8xbf16>, tensor<16xbf16>
   %yh = ndr.fusion ins(%hh : tensor<4x16xbf16>) -> tensor<4x16xbf16> {
@@ -101,5 +109,11 @@ func.func @keeps(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>, %b: tensor<16xf32>,
     %0 = ndr.relu %a : tensor<4x16xbf16>
     ndr.yield %0 : tensor<4x16xbf16>
   }
-  return %y, %h, %r, %n, %yh : tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xbf16>
+  %hv = ndr.linear %v, %w, %b : tensor<8xf32>, tensor<16x8xf32>, tensor<16xf32>
+  %yv = ndr.fusion ins(%r, %hv : tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32> {
+  ^bb0(%a: tensor<4x16xf32>, %c: tensor<16xf32>):
+    %0 = ndr.add %a, %c : tensor<4x16xf32>, tensor<16xf32>
+    ndr.yield %0 : tensor<4x16xf32>
+  }
+  return %y, %h, %rr, %n, %yh, %yv : tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xbf16>, tensor<4x16xf32>
 }
