@@ -28,8 +28,9 @@ def SinkLinearBias : Pass<"ndr-sink-linear-bias", "::mlir::ModuleOp"> {
   let summary = "Move the bias of an f32 linear into the group that reads it";
   let description = [{
     An f32 `ndr.linear` with a bias whose only user is an `ndr.fusion` of
-    the linear's shape (not one that broadcasts the result) loses its bias; the group reads the bias as one more operand (or the one
-    it already has) and adds it to the linear's result before any other use.
+    the linear's shape (not one that broadcasts the result) loses its bias;
+    the group reads the bias as one more operand (or the one it already has)
+    and adds it to the linear's result before any other use.
     Why: `ndr_linear_bias_f32` writes the bias into the whole result before
     the GEMM accumulates onto it, an extra pass over the output on one
     thread, while a group reads every element of the result anyway (W6's
