@@ -56,75 +56,90 @@ struct IntBuilder {
 
 } // namespace
 
-/// The high and low words of the 32 x 32 -> 64-bit products of `c` with the
-/// constant `m`. On vectors of an even length, x86 has only the product of
-/// the even lanes (pmuludq): the even and odd lanes are multiplied as i64
-/// pairs and blended back, instead of widening to twice the registers.
-static std::pair<Value, Value> mulHiLo(const IntBuilder &ib, uint32_t m, Value c) {
-  OpBuilder &b = ib.b;
-  Location loc = ib.loc;
-  auto vector = dyn_cast<VectorType>(ib.shape);
-  if (!vector || vector.getNumElements() % 2) {
-    auto product = arith::MulUIExtendedOp::create(b, loc, ib.i32(m), c);
-    return {product.getHigh(), product.getLow()};
-  }
-  int64_t n = vector.getNumElements();
-  auto pairs = VectorType::get({n / 2}, b.getI64Type());
-  auto pairConstant = [&](uint64_t value) {
-    return createScalarOrSplatConstant(b, loc, pairs, APInt(64, value));
-  };
-  Value low32 = pairConstant(0xFFFFFFFFull), high32 = pairConstant(~0xFFFFFFFFull);
-  Value shift = pairConstant(32), factor = pairConstant(m);
-  Value wide = vector::BitCastOp::create(b, loc, pairs, c);
-  // even: c[2i] * m, odd: c[2i + 1] * m, as i64 pairs.
-  Value even =
-      arith::MulIOp::create(b, loc, arith::AndIOp::create(b, loc, wide, low32), factor);
-  Value odd =
-      arith::MulIOp::create(b, loc, arith::ShRUIOp::create(b, loc, wide, shift), factor);
-  // Back into lanes 2i and 2i + 1: shifts and masks, not shuffles.
-  Value low = arith::OrIOp::create(b, loc, arith::AndIOp::create(b, loc, even, low32),
-                                   arith::ShLIOp::create(b, loc, odd, shift));
-  Value high = arith::OrIOp::create(b, loc, arith::ShRUIOp::create(b, loc, even, shift),
-                                    arith::AndIOp::create(b, loc, odd, high32));
-  auto words = VectorType::get({n}, b.getI32Type());
-  return {vector::BitCastOp::create(b, loc, words, high),
-          vector::BitCastOp::create(b, loc, words, low)};
+/// The run's key words (seed lo, seed hi) as i32 scalars.
+static std::pair<Value, Value> keyWords(OpBuilder &b, Location loc, Value seed) {
+  Type i32 = b.getI32Type();
+  Value high = arith::ShRUIOp::create(
+      b, loc, seed, arith::ConstantIntOp::create(b, loc, b.getI64Type(), 32));
+  return {arith::TruncIOp::create(b, loc, i32, seed),
+          arith::TruncIOp::create(b, loc, i32, high)};
 }
 
-/// Philox4x32-10 of the counter (lo, hi, stream, 0) under the run's key:
-/// the 4 output words, of the shape of `lo` and `hi`.
-static std::array<Value, 4> philox(const IntBuilder &ib, Value lo, Value hi,
-                                   Value seed, Value stream) {
-  OpBuilder &b = ib.b;
-  Location loc = ib.loc;
-  Type i32 = b.getI32Type();
-  Value seedLo = arith::TruncIOp::create(b, loc, i32, seed);
-  Value seedHi = arith::TruncIOp::create(
-      b, loc, i32,
-      arith::ShRUIOp::create(b, loc, seed,
-                             arith::ConstantIntOp::create(b, loc, b.getI64Type(), 32)));
-  std::array<Value, 4> c = {lo, hi, ib.splat(stream), ib.i32(0)};
-  Value k0 = ib.splat(seedLo), k1 = ib.splat(seedHi);
+/// Philox4x32-10 of the counter (block lo, block hi, stream, 0) under the
+/// run's key, for a scalar `block` (i64): the 4 output words (i32).
+static std::array<Value, 4> philoxScalar(const IntBuilder &ib, Value block,
+                                         Value seed, Value stream) {
+  auto [k0, k1] = keyWords(ib.b, ib.loc, seed);
+  std::array<Value, 4> c = {ib.trunc32(block),
+                            ib.trunc32(ib.shr(block, ib.cst(64, 32))), stream,
+                            ib.i32(0)};
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
       k0 = ib.add(k0, ib.i32(kW0));
       k1 = ib.add(k1, ib.i32(kW1));
     }
-    auto [high0, low0] = mulHiLo(ib, kM0, c[0]);
-    auto [high1, low1] = mulHiLo(ib, kM1, c[2]);
-    c = {ib.bitXor(ib.bitXor(high1, c[1]), k0), low1,
-         ib.bitXor(ib.bitXor(high0, c[3]), k1), low0};
+    auto p0 = arith::MulUIExtendedOp::create(ib.b, ib.loc, ib.i32(kM0), c[0]);
+    auto p1 = arith::MulUIExtendedOp::create(ib.b, ib.loc, ib.i32(kM1), c[2]);
+    c = {ib.bitXor(ib.bitXor(p1.getHigh(), c[1]), k0), p1.getLow(),
+         ib.bitXor(ib.bitXor(p0.getHigh(), c[3]), k1), p0.getLow()};
   }
   return c;
+}
+
+/// The same for a vector of blocks (vector<n x i64>), one block per lane.
+/// Each word stays in the low half of an i64 lane, whose high half is left
+/// undefined: a round is then one 32 x 32 -> 64-bit product per word pair
+/// (x86's pmuludq, which reads only the low halves) and a shift for its high
+/// word, where i32 lanes need the even and odd lanes multiplied apart and
+/// blended back (7 instructions for each of the two products instead of 2).
+/// The words become i32 lanes once, after the last round.
+static std::array<Value, 4> philoxLanes(const IntBuilder &ib, Value block,
+                                        Value seed, Value stream) {
+  OpBuilder &b = ib.b;
+  Location loc = ib.loc;
+  Type lanes = ib.type(64);
+  Type i64 = b.getI64Type();
+  auto splat64 = [&](Value word) { // an i32 scalar in every lane's low half
+    return vector::BroadcastOp::create(b, loc, lanes,
+                                       arith::ExtUIOp::create(b, loc, i64, word));
+  };
+  auto word = [&](uint32_t value) {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), value);
+  };
+  Value low32 = ib.cst(64, 0xFFFFFFFFull), shift = ib.cst(64, 32);
+  Value m0 = ib.cst(64, kM0), m1 = ib.cst(64, kM1);
+  auto [k0, k1] = keyWords(b, loc, seed);
+  std::array<Value, 4> c = {block, ib.shr(block, shift), splat64(stream),
+                            ib.cst(64, 0)};
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      k0 = arith::AddIOp::create(b, loc, k0, word(kW0));
+      k1 = arith::AddIOp::create(b, loc, k1, word(kW1));
+    }
+    Value p0 = arith::MulIOp::create(b, loc, ib.bitAnd(c[0], low32), m0);
+    Value p1 = arith::MulIOp::create(b, loc, ib.bitAnd(c[2], low32), m1);
+    c = {ib.bitXor(ib.bitXor(ib.shr(p1, shift), c[1]), splat64(k0)), p1,
+         ib.bitXor(ib.bitXor(ib.shr(p0, shift), c[3]), splat64(k1)), p0};
+  }
+  for (Value &word : c)
+    word = ib.trunc32(word);
+  return c;
+}
+
+/// Philox4x32-10 of the counter (block lo, block hi, stream, 0) under the
+/// run's key: the 4 output words, i32 or vector<n x i32> as `block`.
+static std::array<Value, 4> philox(const IntBuilder &ib, Value block, Value seed,
+                                   Value stream) {
+  if (isa<VectorType>(ib.shape))
+    return philoxLanes(ib, block, seed, stream);
+  return philoxScalar(ib, block, seed, stream);
 }
 
 Value ndr::buildPhiloxDraw(OpBuilder &b, Location loc, Value index, Value seed,
                            Value stream) {
   IntBuilder ib{b, loc, index.getType()};
   Value block = ib.shr(index, ib.cst(64, 3));
-  std::array<Value, 4> words =
-      philox(ib, ib.trunc32(block), ib.trunc32(ib.shr(block, ib.cst(64, 32))),
-             seed, stream);
+  std::array<Value, 4> words = philox(ib, block, seed, stream);
   // Word h / 2 of the block, low half first.
   Value half = ib.trunc32(ib.bitAnd(index, ib.cst(64, 7)));
   Value word = ib.shr(half, ib.i32(1));
@@ -147,8 +162,7 @@ std::array<Value, 4> ndr::buildPhiloxWords(OpBuilder &b, Location loc,
   Value indices = arith::AddIOp::create(
       b, loc, vector::BroadcastOp::create(b, loc, lanes, firstBlock),
       arith::ConstantOp::create(b, loc, DenseElementsAttr::get(lanes, ArrayRef(offsets))));
-  return philox(ib, ib.trunc32(indices), ib.trunc32(ib.shr(indices, ib.cst(64, 32))),
-                seed, stream);
+  return philox(ib, indices, seed, stream);
 }
 
 Value ndr::buildBlockMajorWords(OpBuilder &b, Location loc,
@@ -183,9 +197,7 @@ Value ndr::buildChunkDraws(OpBuilder &b, Location loc, Value first, int64_t lane
         b, loc, draws, ValueRange{buildPhiloxDraw(b, loc, first, seed, stream)});
   IntBuilder ib{b, loc, first.getType()};
   Value block = ib.shr(first, ib.cst(64, 3));
-  std::array<Value, 4> words =
-      philox(ib, ib.trunc32(block), ib.trunc32(ib.shr(block, ib.cst(64, 32))), seed,
-             stream);
+  std::array<Value, 4> words = philox(ib, block, seed, stream);
   if (lanes == 8)
     return buildBlockDraws(b, loc, vector::FromElementsOp::create(
                                        b, loc, VectorType::get({4}, i32), words));

@@ -18,7 +18,7 @@
 // norm, a half for rms; five times as much for a sweep that draws dropout
 // masks), so that memory is kept busy at an even rate.
 // Without a norm, one sweep. Dropout draws Philox once per element: over
-// rows of whole blocks, one vector<32xi32> evaluation per 256-element span,
+// rows of whole blocks, one vector<16xi64> evaluation per 128-element span,
 // stored block by block for the span's chunks to load.
 //
 //===----------------------------------------------------------------------===//
@@ -47,10 +47,12 @@ namespace {
 /// thread on Zen 5: the hand kernel compiled for AVX2 ran level with NDR's 8
 /// lanes, and 1.24x faster with AVX-512.
 constexpr int64_t kLanes = 8, kWideLanes = 16;
-/// Philox blocks evaluated together, one per lane: two AVX-512 registers
-/// (four AVX2 ones), independent chains that hide the multiplies' latency.
-/// Measured on W2 (Zen 4): 32 blocks 1.2x faster than 16, 48 slower again.
-constexpr int64_t kPhiloxBlocks = 32;
+/// Philox blocks evaluated together, one per i64 lane (codegen/Philox.cpp):
+/// two AVX-512 registers a word (four AVX2 ones), independent chains that
+/// hide the multiplies' latency. W2 on Zen 5 (bench/ab.py): 16 blocks 1.01
+/// (one thread) and 0.94-0.95 (two) of the time of 32; compiled for AVX2,
+/// 32 blocks 1.04-1.06x and 8 blocks 1.08-1.12x the time of 16.
+constexpr int64_t kPhiloxBlocks = 16;
 /// The elements of one Philox evaluation (blocks of 8).
 constexpr int64_t kWideSpan = kPhiloxBlocks * 8;
 /// Chunks per iteration of a sweep without dropout.

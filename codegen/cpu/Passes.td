@@ -141,9 +141,9 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     or two lines per step, so that memory is kept busy at an even rate (with
     16 lanes and rows of less than 8 KiB of such operands, the row that far
     ahead, and a line more per step). Train-mode dropout draws
-    Philox4x32-10 once per element: 32 blocks per `vector<32xi32>`
-    evaluation when rows are whole blocks, one per lane when chunks straddle
-    blocks.
+    Philox4x32-10 once per element: 16 blocks per `vector<16xi64>`
+    evaluation (one block per i64 lane) when rows are whole blocks, one per
+    lane when chunks straddle blocks.
 
     Then `math.exp` and `math.tanh` become polynomial
     approximations (vectorizable, no libm calls).

@@ -27,7 +27,7 @@ func.func @layer(%x: tensor<4x43xf32>, %g: tensor<43xf32>, %b: tensor<43xf32>) -
 // chunks of two Philox blocks (here the flat 80 elements): each chunk loads
 // its two blocks' 8 words from the span's draws.
 // CHECK-LABEL: func.func @dropout_wide(
-// CHECK: vector.load %{{.*}} : memref<128xi32>, vector<8xi32>
+// CHECK: vector.load %{{.*}} : memref<64xi32>, vector<8xi32>
 // CHECK: vector.bitcast %{{.*}} : vector<8xi32> to vector<16xi16>
 // CHECK-NOT: vector<8xf32>
 // CHECK: return
@@ -43,7 +43,7 @@ func.func @dropout_wide(%x: tensor<2x40xf32>, %seed: i64 {ndr.seed}) -> tensor<2
 // keeps 8 lanes, one block a chunk.
 // CHECK-LABEL: func.func @dropout_narrow(
 // CHECK-NOT: vector<16xf32>
-// CHECK: vector.load %{{.*}} : memref<128xi32>, vector<4xi32>
+// CHECK: vector.load %{{.*}} : memref<64xi32>, vector<4xi32>
 // CHECK-NOT: vector<16xf32>
 // CHECK: return
 // expected-error@+1 {{ndr-lower-fusions: vector-bits must be 256 or 512, not 384}}
@@ -111,7 +111,7 @@ func.func @long_rows(%x: tensor<2x4096xf32>, %r: tensor<2x4096xf32>) -> tensor<2
 // fetches from 4/6 of its column on, 4 lines of each operand (3 for 4/6 of
 // a step, and one more for the lead of two rows).
 // CHECK-LABEL: func.func @drawing_share(
-// CHECK: scf.for %{{.*}} = %c0 to %c768 step %c256
+// CHECK: scf.for %{{.*}} = %c0 to %c768 step %c128
 // CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %c64
 // CHECK-NEXT: %[[S:.*]] = arith.muli %[[C]], %c4 : index
 // CHECK-NEXT: arith.divui %[[S]], %c6 : index

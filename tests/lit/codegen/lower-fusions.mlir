@@ -337,22 +337,23 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
   return %y : tensor<2x3x4xf32>
 }
 
-// Train-mode dropout in rows of 256 (whole 256-element spans): each span
-// evaluates Philox once for its 32 blocks as vector<32xi32> (the 32 x 32 ->
-// 64-bit products as even and odd i64 pairs: 38 multiplies, the first
-// round's product with the stream folds) and stores the words block by block
-// into a stack buffer; its chunks, 4 per step, each load their block's 4
-// words: 8 16-bit draws.
+// Train-mode dropout in rows of 256 (two 128-element spans): each span
+// evaluates Philox once for its 16 blocks, one block per i64 lane (each word
+// in a lane's low half, a product one 64-bit multiply: 19 of them, the first
+// round's product with the constant stream folds), makes the words i32 lanes
+// once and stores them block by block into a stack buffer; its chunks, 4 per
+// step, each load their block's 4 words: 8 16-bit draws.
 // CHECK-LABEL: func.func @dropout_spans(
 // CHECK-SAME: %[[SEED:[^:]*]]: i64
 // CHECK: scf.forall
-// CHECK: %[[DRAWS:.*]] = memref.alloca() {alignment = 64 : i64} : memref<128xi32>
-// CHECK: scf.for %[[SPAN:.*]] = %c0 to %c256 step %c256
+// CHECK: %[[DRAWS:.*]] = memref.alloca() {alignment = 64 : i64} : memref<64xi32>
+// CHECK: scf.for %[[SPAN:.*]] = %c0 to %c256 step %c128
 // CHECK:   arith.trunci %[[SEED]] : i64 to i32
-// CHECK-COUNT-38: arith.muli {{.*}} : vector<16xi64>
+// CHECK-COUNT-19: arith.muli {{.*}} : vector<16xi64>
 // CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
-// CHECK:   %[[BM:.*]] = vector.shuffle {{.*}} [0, 1, 64, 65, 2, 3, 66, 67,
-// CHECK:   vector.store %[[BM]], %[[DRAWS]][%c0] : memref<128xi32>, vector<128xi32>
+// CHECK-COUNT-4: arith.trunci %{{.*}} : vector<16xi64> to vector<16xi32>
+// CHECK:   %[[BM:.*]] = vector.shuffle {{.*}} [0, 1, 32, 33, 2, 3, 34, 35,
+// CHECK:   vector.store %[[BM]], %[[DRAWS]][%c0] : memref<64xi32>, vector<64xi32>
 // CHECK:   scf.for %[[COL:.*]] = %[[SPAN]] to %{{.*}} step %c32
 // The drawing sweep is five times as long as each of the other two, so it
 // prefetches 5/7 of the next row (two lines a step, the second kept in the
@@ -368,7 +369,7 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
 // CHECK-NOT: memref.prefetch
 // CHECK:     vector.transfer_read %arg1
 // CHECK:     arith.subi %[[COL]], %[[SPAN]] : index
-// CHECK:     %[[W:.*]] = vector.load %[[DRAWS]][%{{.*}}] : memref<128xi32>, vector<4xi32>
+// CHECK:     %[[W:.*]] = vector.load %[[DRAWS]][%{{.*}}] : memref<64xi32>, vector<4xi32>
 // CHECK:     %[[H:.*]] = vector.bitcast %[[W]] : vector<4xi32> to vector<8xi16>
 // CHECK:     %[[D:.*]] = arith.extui %[[H]] : vector<8xi16> to vector<8xi32>
 // CHECK:     arith.cmpi uge, %[[D]], %{{.*}} : vector<8xi32>
@@ -391,7 +392,7 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
 // CHECK: scf.forall.in_parallel
 // INFER-LABEL: func.func @dropout_spans(
 // INFER-NOT: xi64>
-// INFER-NOT: memref<128xi32>
+// INFER-NOT: memref<64xi32>
 // INFER: scf.forall.in_parallel
 func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i64 {ndr.seed}) -> tensor<2x256xf32> attributes {ndr.model} {
   %d = ndr.dropout %r, p = 0.1, stream = 4 : tensor<2x256xf32>
@@ -400,20 +401,20 @@ func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i6
   return %1 : tensor<2x256xf32>
 }
 
-// Rows of 296: a loop over one span of 256, then one more span drawn for the
-// rest (its blocks past the row unused): a loop of 4 chunks and one chunk.
+// Rows of 296: a loop over two spans of 128, then one more span drawn for
+// the rest (its blocks past the row unused): a loop of 4 chunks and one chunk.
 // CHECK-LABEL: func.func @dropout_rest(
 // CHECK: scf.forall
-// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c256
-// CHECK-COUNT-38: arith.muli {{.*}} : vector<16xi64>
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c128
+// CHECK-COUNT-19: arith.muli {{.*}} : vector<16xi64>
 // CHECK: scf.for
 // CHECK: scf.yield
 // CHECK: scf.yield
-// CHECK-COUNT-38: arith.muli {{.*}} : vector<16xi64>
-// CHECK: vector.store %{{.*}}, %{{.*}}[%c0] : memref<128xi32>, vector<128xi32>
+// CHECK-COUNT-19: arith.muli {{.*}} : vector<16xi64>
+// CHECK: vector.store %{{.*}}, %{{.*}}[%c0] : memref<64xi32>, vector<64xi32>
 // CHECK: scf.for %{{.*}} = %c256 to %c288 step %c32
 // CHECK: scf.yield
-// CHECK: vector.load %{{.*}} : memref<128xi32>, vector<4xi32>
+// CHECK: vector.load %{{.*}} : memref<64xi32>, vector<4xi32>
 // CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
 // CHECK: scf.forall.in_parallel
 // INFER-LABEL: func.func @dropout_rest(
@@ -425,8 +426,8 @@ func.func @dropout_rest(%x: tensor<3x296xf32>, %seed: i64 {ndr.seed}) -> tensor<
 }
 
 // Rows of 12: chunks straddle Philox blocks, so each lane draws for its own
-// flat index row * 12 + col + lane, as vector<8xi64> (products as vector<4xi64>
-// pairs); the same in the masked tail. No loop: one whole chunk and the tail.
+// flat index row * 12 + col + lane, as vector<8xi64> (one block per i64
+// lane: 19 products); the same in the masked tail. No loop: one whole chunk and the tail.
 // fused_add_norm's sum s = residual + dropout(x + bias) is a result, written
 // in sweep 1.
 // CHECK-LABEL: func.func @dropout_lanes(
@@ -443,16 +444,17 @@ func.func @dropout_rest(%x: tensor<3x296xf32>, %seed: i64 {ndr.seed}) -> tensor<
 // CHECK: vector.broadcast %{{.*}} : i64 to vector<8xi64>
 // CHECK: arith.addi %{{.*}}, %[[LANES]] : vector<8xi64>
 // CHECK: arith.trunci %[[SEED]] : i64 to i32
-// CHECK-COUNT-38: arith.muli {{.*}} : vector<4xi64>
+// CHECK-COUNT-19: arith.muli {{.*}} : vector<8xi64>
+// CHECK-NOT: arith.muli
 // CHECK: arith.cmpi uge, %{{.*}}, %{{.*}} : vector<8xi32>
 // CHECK: arith.select
 // CHECK: vector.transfer_read %arg2
 // CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0]
 // CHECK: vector.transfer_read %arg0[%[[ROW]], %c8], %{{.*}}, %[[MASK]]
 // CHECK: arith.addi %{{.*}}, %[[LANES]] : vector<8xi64>
-// CHECK-COUNT-38: arith.muli {{.*}} : vector<4xi64>
+// CHECK-COUNT-19: arith.muli {{.*}} : vector<8xi64>
 // CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c8], %[[MASK]]
-// CHECK-NOT: arith.muli {{.*}} : vector<4xi64>
+// CHECK-NOT: arith.muli {{.*}} : vector<8xi64>
 // CHECK: scf.forall.in_parallel
 // CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[Y]]
 // CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[S]]

@@ -61,16 +61,16 @@ func.func @w1_h769(%x: tensor<4x769xf32> {ndr.input = "x"}, %r: tensor<4x769xf32
   return %1 : tensor<4x769xf32>
 }
 
-// W2: LN(x + dropout(r, 0.1)), train. The mask is drawn in the kernel, 32
-// Philox blocks per span: the 32x32-bit products as vector<16xi64>
-// multiplies of the even and odd lanes, the words stored block by block,
-// each chunk's 8 draws one vector<4xi32> load, the keep test on
+// W2: LN(x + dropout(r, 0.1)), train. The mask is drawn in the kernel, 16
+// Philox blocks per span, one per i64 lane: the 32x32-bit products as
+// vector<16xi64> multiplies, the words made i32 lanes once and stored block
+// by block, each chunk's 8 draws one vector<4xi32> load, the keep test on
 // vector<8xi32>.
 // TRAIN-LABEL: llvm.func @w2_add_dropout_ln(
 // TRAIN: omp.wsloop
-// TRAIN: llvm.bitcast %{{.*}} : vector<32xi32> to vector<16xi64>
 // TRAIN: llvm.mul %{{.*}}, %{{.*}} : vector<16xi64>
-// TRAIN: llvm.store %{{.*}}, %{{.*}} {alignment = 4 : i64} : vector<128xi32>, !llvm.ptr
+// TRAIN: llvm.trunc %{{.*}} : vector<16xi64> to vector<16xi32>
+// TRAIN: llvm.store %{{.*}}, %{{.*}} {alignment = 4 : i64} : vector<64xi32>, !llvm.ptr
 // TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<8xf32>
 // TRAIN: llvm.load %{{.*}} : !llvm.ptr -> vector<4xi32>
 // TRAIN: llvm.bitcast %{{.*}} : vector<4xi32> to vector<8xi16>
