@@ -46,12 +46,6 @@ struct IntBuilder {
   Value eq(Value l, Value r) const {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, l, r);
   }
-  /// A scalar i32 made a value of this shape.
-  Value splat(Value scalar) const {
-    if (isa<VectorType>(shape))
-      return vector::BroadcastOp::create(b, loc, type(32), scalar);
-    return scalar;
-  }
 };
 
 } // namespace
@@ -121,8 +115,8 @@ static std::array<Value, 4> philoxLanes(const IntBuilder &ib, Value block,
     c = {ib.bitXor(ib.bitXor(ib.shr(p1, shift), c[1]), splat64(k0)), p1,
          ib.bitXor(ib.bitXor(ib.shr(p0, shift), c[3]), splat64(k1)), p0};
   }
-  for (Value &word : c)
-    word = ib.trunc32(word);
+  for (Value &w : c)
+    w = ib.trunc32(w);
   return c;
 }
 
