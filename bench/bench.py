@@ -94,6 +94,7 @@ def ndr_runners(wl_name, wl, arrays, threads, impl="ndr"):
         if run(ctypes.c_void_p(handle), *args):
             raise RuntimeError("%s_run: %s" % (model, last_error().decode()))
 
+    fn.output = out  # args hold only its address: fn alone must keep it alive
     return {impl: (fn, lambda: out)}
 
 
@@ -167,6 +168,7 @@ def hand_runners(wl_name, wl, arrays, threads):
         if call():
             raise RuntimeError("hand kernel rejected the shape")
 
+    fn.output = out  # as in ndr_runners
     return {"hand C++": (fn, lambda: out)}
 
 
