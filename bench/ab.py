@@ -17,7 +17,6 @@ as OpenMP reads them once.
 import os
 import statistics
 import sys
-import time
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH_DIR)
@@ -51,16 +50,7 @@ def main():
     else:
         fns["roof"] = harness.Roof(os.path.join(harness.BUILD, "roof.so"), threads).for_workload(
             wl, arrays)
-    times = {k: [] for k in fns}
-    for fn in fns.values():
-        fn()
-        fn()
-    order = list(fns)
-    for i in range(iters):
-        for k in order if i % 2 else reversed(order):
-            start = time.perf_counter()
-            fns[k]()
-            times[k].append(time.perf_counter() - start)
+    times = harness.time_in_turns(fns, iters)
 
     def ratio(a, b):
         return statistics.median(x / y for x, y in zip(times[a], times[b]))

@@ -48,6 +48,23 @@ def time_pair(fn, roof_fn, iters=None, max_seconds=None):
     return statistics.median(t_fn), statistics.median(t_roof)
 
 
+def time_in_turns(fns, iters):
+    """{name: [seconds of each turn]} for the dict of functions `fns`: each
+    warmed up twice, then all run in turns `iters` times, the order reversed
+    every other turn (bench/ab.py, bench/incache.py)."""
+    for fn in fns.values():
+        fn()
+        fn()
+    times = {k: [] for k in fns}
+    order = list(fns)
+    for i in range(iters):
+        for k in order if i % 2 else reversed(order):
+            start = time.perf_counter()
+            fns[k]()
+            times[k].append(time.perf_counter() - start)
+    return times
+
+
 def aligned_empty(shape, dtype=np.float32, align=64):
     """An uninitialised array whose data starts on an `align`-byte boundary
     (streaming stores need 64-byte alignment; NumPy only promises 16)."""

@@ -19,7 +19,6 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH_DIR)
@@ -87,15 +86,7 @@ def main():
             roof = harness.Roof(os.path.join(harness.BUILD, "roof.so"), threads)
             fns[(label, "roof")] = roof.for_workload(wl, arrays)
             elements[(label, "roof")] = workloads._numel(wl["output_shape"])
-    times = {k: [] for k in fns}
-    for fn in fns.values():
-        fn()
-    order = list(fns)
-    for i in range(iters):
-        for k in order if i % 2 else reversed(order):
-            start = time.perf_counter()
-            fns[k]()
-            times[k].append(time.perf_counter() - start)
+    times = harness.time_in_turns(fns, iters)
     ns = {k: statistics.median(t) / elements[k] * 1e9 for k, t in times.items()}
     ratio = statistics.median(a / b for a, b in zip(times[("in cache", "ndr")],
                                                    times[("in cache", "hand")]))
