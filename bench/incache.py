@@ -15,7 +15,6 @@ first (the hand kernel, the roof, ndrc).
 """
 
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -48,9 +47,8 @@ def compile_small(wl, small, out_dir):
     os.makedirs(out_dir, exist_ok=True)
     src = os.path.join(out_dir, os.path.basename(wl["ndr_source"]))
     open(src, "w").write(text)
-    mode = "train" if re.search(r"^// mode: train", text, re.M) else "infer"
     ndrc = os.environ.get("NDRC", os.path.join(harness.BUILD, "..", "bin", "ndrc"))
-    subprocess.run([ndrc, src, "--emit=lib", "--mode=" + mode, "-o",
+    subprocess.run([ndrc, src, "--emit=lib", "--mode=" + wl["mode"], "-o",
                     os.path.join(out_dir, wl["model"])], check=True)
 
 
@@ -67,7 +65,7 @@ def main():
     compile_small(wl, small, out_dir)
 
     fns, elements = {}, {}
-    keep = []  # the runners' tuples hold their output buffers
+    keep = []  # the inputs: the runners hold only their addresses
     for label, w, build in (("in cache", small, out_dir), ("full", wl, harness.BUILD)):
         arrays = {k: harness.aligned_copy(v) for k, v in workloads.make_inputs(w).items()}
         bench.BUILD = build
