@@ -18,8 +18,9 @@
 // norm, a half for rms; five times as much for a sweep that draws dropout
 // masks), so that memory is kept busy at an even rate.
 // Without a norm, one sweep. Dropout draws Philox once per element: over
-// rows of whole blocks, one vector<16xi64> evaluation per 128-element span,
-// stored block by block for the span's chunks to load.
+// rows of whole blocks, one vector<16xi64> (8 lanes) or vector<32xi64> (16)
+// evaluation per span of 16 chunks, stored block by block for the span's
+// chunks to load.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,14 +48,18 @@ namespace {
 /// thread on Zen 5: the hand kernel compiled for AVX2 ran level with NDR's 8
 /// lanes, and 1.24x faster with AVX-512.
 constexpr int64_t kLanes = 8, kWideLanes = 16;
-/// Philox blocks evaluated together, one per i64 lane (codegen/Philox.cpp):
-/// two AVX-512 registers a word (four AVX2 ones), independent chains that
-/// hide the multiplies' latency. W2 on Zen 5 (bench/ab.py): 16 blocks 1.01
-/// (one thread) and 0.94-0.95 (two) of the time of 32; compiled for AVX2,
-/// 32 blocks 1.04-1.06x and 8 blocks 1.08-1.12x the time of 16.
-constexpr int64_t kPhiloxBlocks = 16;
-/// The elements of one Philox evaluation (blocks of 8).
-constexpr int64_t kWideSpan = kPhiloxBlocks * 8;
+/// Philox blocks evaluated together per lane of a chunk, one block per i64
+/// lane (codegen/Philox.cpp): 16 blocks (two AVX-512 or four AVX2 registers
+/// a word) for 8 lanes, 32 (four AVX-512 registers a word) for 16. A round
+/// is a chain of multiply, shift and xor, so an evaluation is bound by its
+/// latency unless enough blocks run side by side: on Zen 5, alone, 32 blocks
+/// take 0.091 ns an element, 16 blocks 0.116 (the hand kernel's three
+/// chains of 16 in i32 lanes 0.102); in W2 with 16 lanes, 32 blocks ran
+/// 1.05-1.18x faster than 16 at one thread and 0.97-1.08 at two (with their
+/// prefetches first, spanRange), 48 blocks 1.2x slower (spills). With 8
+/// lanes (AVX2), 32 blocks ran level with 16 on Zen 5 (and 1.04-1.06x
+/// slower when measured before).
+constexpr int64_t kPhiloxBlocksPerLane = 2;
 /// Chunks per iteration of a sweep without dropout.
 constexpr int64_t kUnroll = 4;
 /// A sweep that draws dropout masks prefetches this many times the share of
@@ -209,7 +214,7 @@ public:
     if (space.size % lanes == 0)
       for (uint32_t stream : llvm::concat<uint32_t>(streamsBeforeRoot, streamsAfterRoot))
         drawBuffers[stream] = memref::AllocaOp::create(
-            b, loc, MemRefType::get({4 * kPhiloxBlocks}, b.getI32Type()), ValueRange{},
+            b, loc, MemRefType::get({4 * spanBlocks()}, b.getI32Type()), ValueRange{},
             b.getI64IntegerAttr(64));
     if (!root) {
       sweep(state, streamsBeforeRoot,
@@ -339,24 +344,24 @@ private:
     int64_t full = space.size - space.size % lanes;
     int64_t rest = 0;
     if (!streams.empty() && !tailMask) {
-      int64_t spanEnd = full - full % kWideSpan;
+      int64_t span = 8 * spanBlocks(), spanEnd = full - full % span;
       if (spanEnd > 0) {
         auto forOp = scf::ForOp::create(
-            b, loc, index(0), index(spanEnd), index(kWideSpan), state,
-            [&](OpBuilder &nested, Location, Value span, ValueRange args) {
+            b, loc, index(0), index(spanEnd), index(span), state,
+            [&](OpBuilder &nested, Location, Value start, ValueRange args) {
               OpBuilder::InsertionGuard guard(b);
               b.setInsertionPointToEnd(nested.getInsertionBlock());
               SmallVector<Value> st(args);
-              drawSpan(span, streams);
-              chunkRange(span, kWideSpan, st, fn);
+              spanRange(start, span, spanBlocks(), streams, st, fn);
               scf::YieldOp::create(b, loc, st);
             });
         state.assign(forOp.getResults().begin(), forOp.getResults().end());
       }
-      // The rest draws one more span (its blocks past the row unused).
-      if (full > spanEnd) {
-        drawSpan(index(spanEnd), streams);
-        chunkRange(index(spanEnd), full - spanEnd, state, fn);
+      // The rest draws one more span, of half the blocks where they suffice
+      // (its blocks past the row unused).
+      if (int64_t length = full - spanEnd) {
+        int64_t blocks = length <= span / 2 ? spanBlocks() / 2 : spanBlocks();
+        spanRange(index(spanEnd), length, blocks, streams, state, fn);
       }
     } else {
       rest = chunkRange(index(0), full, state, fn);
@@ -367,6 +372,27 @@ private:
       currentMask = tailMask;
       fn(current, tailMask, rest, state);
     }
+  }
+
+  /// The Philox blocks of a span: its masks are drawn together.
+  int64_t spanBlocks() const { return kPhiloxBlocksPerLane * lanes; }
+
+  /// Runs `fn` on the `length` / lanes whole chunks of the span from `start`
+  /// after drawing the masks of its `blocks` blocks. The span's share of the
+  /// next row is prefetched before the draw, so that memory works while the
+  /// generator does: issued among the chunks, the requests paused for the
+  /// draw, and W2 with 32 blocks ran up to 1.08x slower at two threads than
+  /// with 16 (Zen 5); issued first, 0.93-1.03 of the time.
+  void spanRange(Value start, int64_t length, int64_t blocks,
+                 ArrayRef<uint32_t> streams, SmallVectorImpl<Value> &state,
+                 ChunkFn fn) {
+    for (int64_t offset = 0; offset < length; offset += kUnroll * lanes)
+      prefetchNextRow(offset ? b.createOrFold<arith::AddIOp>(loc, start, index(offset)) : start,
+                      Value(), 0);
+    drawSpan(start, blocks, streams);
+    prefetchDone = true;
+    chunkRange(start, length, state, fn);
+    prefetchDone = false;
   }
 
   /// Runs `fn` on the `length` / lanes whole chunks from `begin`: a loop
@@ -430,10 +456,10 @@ private:
     });
   }
 
-  /// Draws the masks of the span of kWideSpan elements from `spanStart` for
-  /// each of `streams` into its buffer, block-major: a chunk then reads its
-  /// block's draws with one load.
-  void drawSpan(Value start, ArrayRef<uint32_t> streams) {
+  /// Draws the masks of the `blocks` blocks from `start` for each of
+  /// `streams` into its buffer, block-major: a chunk then reads its block's
+  /// draws with one load.
+  void drawSpan(Value start, int64_t blocks, ArrayRef<uint32_t> streams) {
     spanStart = start;
     Type i64 = b.getI64Type();
     Value firstBlock = arith::ShRUIOp::create(
@@ -443,7 +469,7 @@ private:
         arith::ConstantIntOp::create(b, loc, i64, 3));
     for (uint32_t stream : streams) {
       std::array<Value, 4> words = buildPhiloxWords(
-          b, loc, firstBlock, seed, lookupStream(b, loc, fusion, stream), kPhiloxBlocks);
+          b, loc, firstBlock, seed, lookupStream(b, loc, fusion, stream), blocks);
       vector::StoreOp::create(b, loc, buildBlockMajorWords(b, loc, words),
                               drawBuffers.lookup(stream), ValueRange{index(0)});
     }
@@ -551,7 +577,7 @@ private:
   /// evenly, W1 ran 1.14x, W2 1.08x and W4 1.22-1.27x faster at one thread
   /// (Zen 3, bench/ab.py against the previous build).
   void prefetchNextRow(Value col, Value mask, int64_t lane) {
-    if (!nextRow || mask || lane % kUnroll)
+    if (!nextRow || mask || lane % kUnroll || prefetchDone)
       return;
     int64_t total = std::accumulate(shares.begin(), shares.end(), int64_t(0));
     int64_t before = std::accumulate(shares.begin(), shares.begin() + sweepIndex, int64_t(0));
@@ -722,6 +748,8 @@ private:
   DenseMap<Value, Value> values;
   /// The start of the span drawn last, and each stream's buffer of draws.
   Value spanStart;
+  /// Whether the current span's chunks have had their prefetches issued.
+  bool prefetchDone = false;
   DenseMap<uint32_t, Value> drawBuffers;
   Value scratch, roughMean, meanShift, rstdVector;
   /// The sweeps over a row with a norm, and which one is being built.

@@ -141,9 +141,10 @@ def LowerFusions : Pass<"ndr-lower-fusions", "::mlir::func::FuncOp"> {
     or two lines per step, so that memory is kept busy at an even rate (with
     16 lanes and rows of less than 8 KiB of such operands, the row that far
     ahead, and a line more per step). Train-mode dropout draws
-    Philox4x32-10 once per element: 16 blocks per `vector<16xi64>`
-    evaluation (one block per i64 lane) when rows are whole blocks, one per
-    lane when chunks straddle blocks.
+    Philox4x32-10 once per element: two blocks a lane of a chunk per
+    evaluation (`vector<16xi64>` with 8 lanes, `vector<32xi64>` with 16; one
+    block per i64 lane), after the span's prefetches, when rows are whole
+    blocks; one block per lane when chunks straddle blocks.
 
     Then `math.exp` and `math.tanh` become polynomial
     approximations (vectorizable, no libm calls).

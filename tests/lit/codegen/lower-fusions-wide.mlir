@@ -24,10 +24,15 @@ func.func @layer(%x: tensor<4x43xf32>, %g: tensor<43xf32>, %b: tensor<43xf32>) -
 // -----
 
 // A group that draws dropout masks takes 16 lanes where its rows are whole
-// chunks of two Philox blocks (here the flat 80 elements): each chunk loads
-// its two blocks' 8 words from the span's draws.
+// chunks of two Philox blocks (here the flat 80 elements): a span of 16
+// lanes is 32 blocks, but the 80 elements fit in half of one, so 16 are
+// drawn; each chunk loads its two blocks' 8 words from the span's draws.
 // CHECK-LABEL: func.func @dropout_wide(
-// CHECK: vector.load %{{.*}} : memref<64xi32>, vector<8xi32>
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<128xi32>
+// CHECK-COUNT-19: arith.muli {{.*}} : vector<16xi64>
+// CHECK-NOT: arith.muli {{.*}} : vector<32xi64>
+// CHECK: vector.store %{{.*}} : memref<128xi32>, vector<64xi32>
+// CHECK: vector.load %{{.*}} : memref<128xi32>, vector<8xi32>
 // CHECK: vector.bitcast %{{.*}} : vector<8xi32> to vector<16xi16>
 // CHECK-NOT: vector<8xf32>
 // CHECK: return
@@ -107,24 +112,31 @@ func.func @long_rows(%x: tensor<2x4096xf32>, %r: tensor<2x4096xf32>) -> tensor<2
 // -----
 
 // The sweep that draws (x + dropout(r), W2's shape) takes 4 of the 6 shares
-// of the next row with 16 lanes (5 of 7 with 8): its step of 64 elements
+// of the next row with 16 lanes (5 of 7 with 8): each step of 64 elements
 // fetches from 4/6 of its column on, 4 lines of each operand (3 for 4/6 of
-// a step, and one more for the lead of two rows).
+// a step, and one more for the lead of two rows). A span (256 elements, 32
+// blocks, vector<32xi64>) issues its four steps' prefetches before its
+// draw, and its chunks none.
 // CHECK-LABEL: func.func @drawing_share(
-// CHECK: scf.for %{{.*}} = %c0 to %c768 step %c128
-// CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %c64
-// CHECK-NEXT: %[[S:.*]] = arith.muli %[[C]], %c4 : index
+// CHECK: scf.for %[[SPAN:.*]] = %c0 to %c768 step %c256
+// CHECK-NEXT: %[[S:.*]] = arith.muli %[[SPAN]], %c4 : index
 // CHECK-NEXT: arith.divui %[[S]], %c6 : index
-// CHECK-COUNT-8: memref.prefetch
+// CHECK-COUNT-32: memref.prefetch
 // CHECK-NOT: memref.prefetch
-// CHECK: vector.transfer_read
+// CHECK: arith.muli {{.*}} : vector<32xi64>
+// CHECK: scf.for %{{.*}} = %[[SPAN]] to %{{.*}} step %c64
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.yield
 // NARROW-LABEL: func.func @drawing_share(
-// NARROW: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %c32
-// NARROW-NEXT: %[[S:.*]] = arith.muli %[[C]], %c5 : index
+// NARROW: scf.for %[[SPAN:.*]] = %c0 to %c768 step %c128
+// NARROW-NEXT: %[[S:.*]] = arith.muli %[[SPAN]], %c5 : index
 // NARROW-NEXT: arith.divui %[[S]], %c7 : index
-// NARROW-COUNT-4: memref.prefetch
+// NARROW-COUNT-16: memref.prefetch
 // NARROW-NOT: memref.prefetch
-// NARROW: vector.transfer_read
+// NARROW: arith.muli {{.*}} : vector<16xi64>
+// NARROW: scf.for %{{.*}} = %[[SPAN]] to %{{.*}} step %c32
+// NARROW-NOT: memref.prefetch
+// NARROW: scf.yield
 // expected-error@+1 {{ndr-lower-fusions: vector-bits must be 256 or 512, not 384}}
 func.func @drawing_share(%x: tensor<4x768xf32>, %r: tensor<4x768xf32>, %seed: i64 {ndr.seed}) -> tensor<4x768xf32> attributes {ndr.model} {
   %d = ndr.dropout %r, p = 0.1, stream = 0 : tensor<4x768xf32>

@@ -337,17 +337,34 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
   return %y : tensor<2x3x4xf32>
 }
 
-// Train-mode dropout in rows of 256 (two 128-element spans): each span
-// evaluates Philox once for its 16 blocks, one block per i64 lane (each word
-// in a lane's low half, a product one 64-bit multiply: 19 of them, the first
-// round's product with the constant stream folds), makes the words i32 lanes
-// once and stores them block by block into a stack buffer; its chunks, 4 per
-// step, each load their block's 4 words: 8 16-bit draws.
+// Train-mode dropout in rows of 256 (two 128-element spans of 8 lanes): each
+// span first prefetches its share of the next row, a step (4 chunks) at a
+// time, so that memory works while Philox runs; then evaluates Philox once
+// for its 16 blocks, one block per i64 lane (each word in a lane's low half,
+// a product one 64-bit multiply: 19 of them, the first round's product with
+// the constant stream folds), makes the words i32 lanes once and stores them
+// block by block into a stack buffer; its chunks, 4 per step, each load
+// their block's 4 words: 8 16-bit draws.
 // CHECK-LABEL: func.func @dropout_spans(
 // CHECK-SAME: %[[SEED:[^:]*]]: i64
 // CHECK: scf.forall
 // CHECK: %[[DRAWS:.*]] = memref.alloca() {alignment = 64 : i64} : memref<64xi32>
 // CHECK: scf.for %[[SPAN:.*]] = %c0 to %c256 step %c128
+// The drawing sweep is five times as long as each of the other two, so it
+// prefetches 5/7 of the next row (two lines a step, the second kept in the
+// row), sweeps 2 and 3 a seventh each (from 182 and 219).
+// CHECK:   %[[FIVE:.*]] = arith.muli %[[SPAN]], %c5 : index
+// CHECK:   %[[AT:.*]] = arith.divui %[[FIVE]], %c7 : index
+// CHECK:   memref.prefetch %{{.*}}[%{{.*}}, %[[AT]]]
+// CHECK:   memref.prefetch %{{.*}}[%{{.*}}, %[[AT]]]
+// CHECK:   %[[NEXTLINE:.*]] = arith.addi %[[AT]], %c16 : index
+// CHECK:   %[[INROW:.*]] = arith.minui %[[NEXTLINE]], %c255 : index
+// CHECK:   memref.prefetch %{{.*}}[%{{.*}}, %[[INROW]]]
+// CHECK:   memref.prefetch %{{.*}}[%{{.*}}, %[[INROW]]]
+// CHECK:   %[[STEP2:.*]] = arith.addi %[[SPAN]], %c32 : index
+// CHECK:   arith.muli %[[STEP2]], %c5 : index
+// CHECK-COUNT-12: memref.prefetch
+// CHECK-NOT: memref.prefetch
 // CHECK:   arith.trunci %[[SEED]] : i64 to i32
 // CHECK-COUNT-19: arith.muli {{.*}} : vector<16xi64>
 // CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
@@ -355,17 +372,6 @@ func.func @bias_in_row(%x: tensor<2x3x4xf32>, %bias: tensor<4xf32>) -> tensor<2x
 // CHECK:   %[[BM:.*]] = vector.shuffle {{.*}} [0, 1, 32, 33, 2, 3, 34, 35,
 // CHECK:   vector.store %[[BM]], %[[DRAWS]][%c0] : memref<64xi32>, vector<64xi32>
 // CHECK:   scf.for %[[COL:.*]] = %[[SPAN]] to %{{.*}} step %c32
-// The drawing sweep is five times as long as each of the other two, so it
-// prefetches 5/7 of the next row (two lines a step, the second kept in the
-// row), sweeps 2 and 3 a seventh each (from 182 and 219).
-// CHECK:     %[[FIVE:.*]] = arith.muli %[[COL]], %c5 : index
-// CHECK:     %[[AT:.*]] = arith.divui %[[FIVE]], %c7 : index
-// CHECK:     memref.prefetch %{{.*}}[%{{.*}}, %[[AT]]]
-// CHECK:     memref.prefetch %{{.*}}[%{{.*}}, %[[AT]]]
-// CHECK:     %[[NEXTLINE:.*]] = arith.addi %[[AT]], %c16 : index
-// CHECK:     %[[INROW:.*]] = arith.minui %[[NEXTLINE]], %c255 : index
-// CHECK:     memref.prefetch %{{.*}}[%{{.*}}, %[[INROW]]]
-// CHECK:     memref.prefetch %{{.*}}[%{{.*}}, %[[INROW]]]
 // CHECK-NOT: memref.prefetch
 // CHECK:     vector.transfer_read %arg1
 // CHECK:     arith.subi %[[COL]], %[[SPAN]] : index
@@ -401,8 +407,10 @@ func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i6
   return %1 : tensor<2x256xf32>
 }
 
-// Rows of 296: a loop over two spans of 128, then one more span drawn for
-// the rest (its blocks past the row unused): a loop of 4 chunks and one chunk.
+// Rows of 296: a loop over two spans of 128, then one more span for the
+// rest of 40, of 8 blocks (its blocks past the row unused): its two steps'
+// prefetches, a vector<8xi64> evaluation, then a loop of 4 chunks and one
+// chunk.
 // CHECK-LABEL: func.func @dropout_rest(
 // CHECK: scf.forall
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c128
@@ -410,12 +418,15 @@ func.func @dropout_spans(%x: tensor<2x256xf32>, %r: tensor<2x256xf32>, %seed: i6
 // CHECK: scf.for
 // CHECK: scf.yield
 // CHECK: scf.yield
-// CHECK-COUNT-19: arith.muli {{.*}} : vector<16xi64>
-// CHECK: vector.store %{{.*}}, %{{.*}}[%c0] : memref<64xi32>, vector<64xi32>
+// CHECK-COUNT-4: memref.prefetch
+// CHECK-NOT: memref.prefetch
+// CHECK-COUNT-19: arith.muli {{.*}} : vector<8xi64>
+// CHECK: vector.store %{{.*}}, %{{.*}}[%c0] : memref<64xi32>, vector<32xi32>
 // CHECK: scf.for %{{.*}} = %c256 to %c288 step %c32
 // CHECK: scf.yield
 // CHECK: vector.load %{{.*}} : memref<64xi32>, vector<4xi32>
 // CHECK-NOT: arith.muli {{.*}} : vector<16xi64>
+// CHECK-NOT: arith.muli {{.*}} : vector<8xi64>
 // CHECK: scf.forall.in_parallel
 // INFER-LABEL: func.func @dropout_rest(
 // INFER-NOT: xi64>

@@ -120,11 +120,25 @@ TEST_P(FusedVariantTest, Hidden4096) {
   c.shape = {2, 4096};
   checkFused(c);
 }
-// 296 = one 256-element Philox span and a rest of 5 chunks drawn from the
-// next span; rows after the first start inside a span.
+// 296 (8 lanes) = two 128-element Philox spans and a rest of 5 chunks drawn
+// from half a span; rows after the first start inside a span.
 TEST_P(FusedVariantTest, Hidden296) {
   FusedCase c{GetParam(), true, true, true, true};
   c.shape = {3, 296};
+  checkFused(c);
+}
+// With 16 lanes a span is 32 blocks (256 elements): 384 is one span and a
+// rest of 128 drawn as half a span (16 blocks), 400 one span and a rest of
+// 144 drawn whole. With 8 lanes (128-element spans) 384 is three spans and
+// 400 three and a rest of 16 from half a span.
+TEST_P(FusedVariantTest, Hidden384) {
+  FusedCase c{GetParam(), true, true, true, true};
+  c.shape = {3, 384};
+  checkFused(c);
+}
+TEST_P(FusedVariantTest, Hidden400) {
+  FusedCase c{GetParam(), true, true, true, true};
+  c.shape = {3, 400};
   checkFused(c);
 }
 TEST_P(FusedVariantTest, Hidden769) {
