@@ -24,6 +24,18 @@ using vi = __m512i;
 
 vi splat32(uint32_t v) { return _mm512_set1_epi32(int(v)); }
 
+/// The words of N registers of blocks, word by word, into out[4 * N].
+template <int N>
+void storeWords(vi *out, const vi (&c0)[N], const vi (&c1)[N], const vi (&c2)[N],
+                const vi (&c3)[N]) {
+  for (int i = 0; i < N; ++i) {
+    out[4 * i] = c0[i];
+    out[4 * i + 1] = c1[i];
+    out[4 * i + 2] = c2[i];
+    out[4 * i + 3] = c3[i];
+  }
+}
+
 /// 32x32 -> 64-bit products of each i32 lane with m, as hi and lo words.
 void mulhilo(vi a, vi m, vi &hi, vi &lo) {
   vi even = _mm512_mul_epu32(a, m);
@@ -59,12 +71,7 @@ __attribute__((noinline)) void blocksI32(uint64_t j0, uint64_t seed, vi *out) {
     k0 += 0x9E3779B9u;
     k1 += 0xBB67AE85u;
   }
-  for (int u = 0; u < U; ++u) {
-    out[4 * u] = c0[u];
-    out[4 * u + 1] = c1[u];
-    out[4 * u + 2] = c2[u];
-    out[4 * u + 3] = c3[u];
-  }
+  storeWords(out, c0, c1, c2, c3);
 }
 
 /// V registers of 8 blocks, one block per i64 lane (the high halves are
@@ -93,12 +100,7 @@ __attribute__((noinline)) void blocksI64(uint64_t j0, uint64_t seed, vi *out) {
     k0 += 0x9E3779B9u;
     k1 += 0xBB67AE85u;
   }
-  for (int v = 0; v < V; ++v) {
-    out[4 * v] = c0[v];
-    out[4 * v + 1] = c1[v];
-    out[4 * v + 2] = c2[v];
-    out[4 * v + 3] = c3[v];
-  }
+  storeWords(out, c0, c1, c2, c3);
 }
 
 /// ns per element of `fn`, which evaluates `blocks` blocks a call.
