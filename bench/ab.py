@@ -9,7 +9,9 @@ roof, and of NDR's time to the hand kernel's (and to the second build's).
 WORKLOAD is W1 ... W6; DIR holds the same workload's library from another
 ndrc (`ndrc ... --emit=lib -o DIR/NAME`) and a `params` folder, e.g. a copy
 of build/bench. W6 has no hand kernel: its roof is its two GEMMs alone (as
-in the table), and each build's figure is (time - gemms) / gemms. bench/run.sh
+in the table), and each build's figure is (time - gemms) / gemms; the oneDNN
+peer (bench/peers/onednn.py, where bench/peers/setup.sh has built it) runs in
+the same turns in the hand kernel's place. bench/run.sh
 must have built build/bench first. Thread counts come from the environment,
 as OpenMP reads them once.
 """
@@ -40,6 +42,10 @@ def main():
     runners = {"ndr": bench.ndr_runners(name, wl, arrays, threads)["ndr"]}
     if not gemm:
         runners["hand"] = next(iter(bench.hand_runners(name, wl, arrays, threads).values()))
+    elif bench.load_peer("onednn").available()[0]:
+        # W6's closest peer, in the same turns: oneDNN's matmul with post-ops and layer norm.
+        peer = bench.load_peer("onednn").runners(name, wl, arrays, threads)
+        runners["onednn"] = next(iter(peer.values()))
     if other:
         bench.BUILD, saved = other, bench.BUILD
         runners["other"] = bench.ndr_runners(name, wl, arrays, threads)["ndr"]
@@ -63,6 +69,9 @@ def main():
                                                                   beyond("ndr"))
         if other:
             line += ", other %.3f" % beyond("other")
+        if "onednn" in times:
+            line += ", oneDNN %.3f; ndr/oneDNN time %.3f" % (beyond("onednn"),
+                                                            ratio("ndr", "onednn"))
     else:
         line = "%s T=%d, %d turns: x roof ndr %.2f, hand %.2f" % (
             name, threads, iters, ratio("roof", "ndr"), ratio("roof", "hand"))
