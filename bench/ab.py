@@ -42,10 +42,11 @@ def main():
     runners = {"ndr": bench.ndr_runners(name, wl, arrays, threads)["ndr"]}
     if not gemm:
         runners["hand"] = next(iter(bench.hand_runners(name, wl, arrays, threads).values()))
-    elif bench.load_peer("onednn").available()[0]:
+    else:
         # W6's closest peer, in the same turns: oneDNN's matmul with post-ops and layer norm.
-        peer = bench.load_peer("onednn").runners(name, wl, arrays, threads)
-        runners["onednn"] = next(iter(peer.values()))
+        onednn = bench.load_peer("onednn")
+        if onednn.available()[0]:
+            runners["onednn"] = next(iter(onednn.runners(name, wl, arrays, threads).values()))
     if other:
         bench.BUILD, saved = other, bench.BUILD
         runners["other"] = bench.ndr_runners(name, wl, arrays, threads)["ndr"]
